@@ -1,0 +1,113 @@
+"""Chatbot Contacts and Conversations: who wrote, and which conversation a message belongs to.
+
+Contacts are created on their first message, by the processing job (under the sender's lock), so
+the webhook request stays a pure insert.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from whatsapp_chatbot import texts
+
+CONTACT = "Chatbot Contact"
+CONVERSATION = "Chatbot Conversation"
+CONVERSATION_IDLE_HOURS = 24  # a new conversation starts after a day of silence
+
+
+def from_message(message) -> frappe.model.document.Document:
+	"""The contact who sent `message` (a Chatbot Message), created or refreshed from it."""
+	contact = find(message.wa_id, message.user_id)
+	if contact is None:
+		contact = frappe.get_doc(
+			{
+				"doctype": CONTACT,
+				"wa_id": message.wa_id,
+				"user_id": message.user_id,
+				"profile_name": message.profile_name or message.wa_id or message.user_id,
+				"enabled": 1,
+			}
+		)
+		try:
+			contact.insert(ignore_permissions=True)
+		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+			# The same person reached us under their number and their business id at once.
+			contact = find(message.wa_id, message.user_id)
+	changed = False
+	for field in ("wa_id", "user_id", "profile_name"):
+		value = message.get(field)
+		if value and contact.get(field) != value and (field == "profile_name" or not contact.get(field)):
+			contact.set(field, value)
+			changed = True
+	received = get_datetime(message.meta_timestamp or message.creation)
+	if not contact.last_inbound_at or get_datetime(contact.last_inbound_at) < received:
+		contact.last_inbound_at = received
+		changed = True
+	if changed:
+		contact.save(ignore_permissions=True)
+	return contact
+
+
+def find(wa_id: str | None, user_id: str | None):
+	for field, value in (("user_id", user_id), ("wa_id", wa_id)):
+		if value:
+			name = frappe.db.get_value(CONTACT, {field: value})
+			if name:
+				return frappe.get_doc(CONTACT, name)
+	return None
+
+
+def conversation_for(contact) -> frappe.model.document.Document:
+	"""The contact's open conversation, or a new one after a day of silence."""
+	name = frappe.db.get_value(
+		CONVERSATION, {"contact": contact.name, "status": "Open"}, "name", order_by="creation desc"
+	)
+	if name:
+		conversation = frappe.get_doc(CONVERSATION, name)
+		idle_since = add_to_date(now_datetime(), hours=-CONVERSATION_IDLE_HOURS)
+		if conversation.last_message_at and get_datetime(conversation.last_message_at) < idle_since:
+			conversation.db_set("status", "Closed")
+		else:
+			if conversation.user != contact.user:
+				conversation.db_set("user", contact.user)
+			return conversation
+	return frappe.get_doc(
+		{
+			"doctype": CONVERSATION,
+			"contact": contact.name,
+			"user": contact.user,
+			"status": "Open",
+			"started_at": now_datetime(),
+			"last_message_at": now_datetime(),
+		}
+	).insert(ignore_permissions=True)
+
+
+def touch(conversation, messages: int = 1) -> None:
+	conversation.db_set(
+		{"last_message_at": now_datetime(), "message_count": (conversation.message_count or 0) + messages},
+		update_modified=True,
+	)
+
+
+def language_of(contact, settings=None) -> str:
+	"""The language to answer in: the contact's, else its user's, else its phone's, else the default."""
+	if contact.language:
+		return texts.normalise_language(contact.language)
+	if contact.user:
+		user_language = frappe.db.get_value("User", contact.user, "language")
+		if user_language:
+			return texts.normalise_language(user_language)
+	guessed = texts.guess_language(contact.wa_id)
+	if guessed:
+		return guessed
+	default = (settings.default_language if settings else None) or frappe.db.get_default("lang")
+	return texts.normalise_language(default)
+
+
+def in_service_window(contact) -> bool:
+	"""Meta lets us send free-form messages for 24 hours after the user's last message."""
+	if not contact.last_inbound_at:
+		return False
+	return get_datetime(contact.last_inbound_at) > add_to_date(now_datetime(), hours=-24)

@@ -1,0 +1,139 @@
+"""A small WhatsApp Cloud API (Graph API) client. Pure module: requests, no frappe.
+
+The base URL is configurable so tests and benchmarks drive this very client against the local fake
+Graph server. Errors come back as `GraphError` classified by Meta's code; the client never retries
+by itself: retry policy belongs to the outbox, which records every attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.channel.errors import GraphError, from_response
+
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+DEFAULT_VERSION = "v25.0"
+
+
+@dataclass
+class Media:
+	content: bytes
+	mime_type: str | None
+	sha256: str | None = None
+	file_size: int | None = None
+
+
+class GraphClient:
+	def __init__(
+		self,
+		phone_number_id: str,
+		access_token: str,
+		base_url: str = DEFAULT_BASE_URL,
+		version: str = DEFAULT_VERSION,
+		timeout: float = 20.0,
+		session: requests.Session | None = None,
+	):
+		if not phone_number_id or not access_token:
+			raise ValueError("the Graph client needs a phone number id and an access token")
+		self.phone_number_id = phone_number_id
+		self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+		self.version = (version or DEFAULT_VERSION).strip("/")
+		# connect timeout short, read timeout as configured: a hung Meta must not hold a worker
+		self.timeout = (min(5.0, timeout), timeout)
+		self._token = access_token
+		self.session = session or requests.Session()
+
+	def __repr__(self) -> str:  # never show the token
+		return f"GraphClient({self.base_url}/{self.version}, phone_number_id={self.phone_number_id})"
+
+	def url(self, path: str) -> str:
+		return f"{self.base_url}/{self.version}/{path.lstrip('/')}"
+
+	# -- messages --------------------------------------------------------------------------
+
+	def send(
+		self, body: dict, wa_id: str | None = None, user_id: str | None = None, reply_to: str | None = None
+	) -> str:
+		"""Send one message body (from `outgoing`) and return Meta's wamid."""
+		answer = self._request(
+			"POST", f"{self.phone_number_id}/messages", json=outgoing.address(body, wa_id, user_id, reply_to)
+		)
+		try:
+			return answer["messages"][0]["id"]
+		except (KeyError, IndexError, TypeError):
+			raise GraphError("Graph API answered without a message id", http_status=200)
+
+	def send_text(
+		self, body: str, wa_id: str | None = None, user_id: str | None = None, reply_to: str | None = None
+	) -> list[str]:
+		"""Send text of any length, split at 4096 characters; returns one wamid per part."""
+		return [
+			self.send(outgoing.text(part), wa_id, user_id, reply_to) for part in outgoing.split_text(body)
+		]
+
+	def mark_read(self, wamid: str, typing: bool = True) -> bool:
+		answer = self._request(
+			"POST", f"{self.phone_number_id}/messages", json=outgoing.mark_read(wamid, typing)
+		)
+		return bool(answer.get("success"))
+
+	# -- media -----------------------------------------------------------------------------
+
+	def upload_media(self, content: bytes, filename: str, mime_type: str) -> str:
+		answer = self._request(
+			"POST",
+			f"{self.phone_number_id}/media",
+			data={"messaging_product": "whatsapp", "type": mime_type},
+			files={"file": (filename, content, mime_type)},
+		)
+		if not answer.get("id"):
+			raise GraphError("media upload answered without an id", http_status=200)
+		return answer["id"]
+
+	def media_info(self, media_id: str) -> dict:
+		"""{url, mime_type, sha256, file_size}; the URL is valid for five minutes."""
+		return self._request("GET", media_id)
+
+	def download_media(self, media_id: str) -> Media:
+		info = self.media_info(media_id)
+		if not info.get("url"):
+			raise GraphError(f"media {media_id} has no URL", http_status=200)
+		# The media URL needs the same bearer token; without it Meta answers an error page.
+		response = self._raw("GET", info["url"])
+		return Media(
+			content=response.content,
+			mime_type=info.get("mime_type") or response.headers.get("Content-Type"),
+			sha256=info.get("sha256"),
+			file_size=info.get("file_size"),
+		)
+
+	# -- transport -------------------------------------------------------------------------
+
+	def _request(self, method: str, path: str, **kwargs) -> dict:
+		response = self._raw(method, self.url(path), **kwargs)
+		try:
+			return response.json()
+		except ValueError:
+			raise GraphError(
+				"Graph API answered something that is not JSON", http_status=response.status_code
+			)
+
+	def _raw(self, method: str, url: str, **kwargs) -> requests.Response:
+		headers = {"Authorization": f"Bearer {self._token}"}
+		try:
+			response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+		except requests.Timeout:
+			raise GraphError(f"Graph API timed out after {self.timeout[1]:g} s")
+		except requests.RequestException as e:
+			# str(e) can contain the URL, never the headers: the token stays out of messages.
+			raise GraphError(f"Graph API unreachable: {type(e).__name__}")
+		if response.status_code >= 400:
+			try:
+				body = response.json()
+			except ValueError:
+				body = None
+			raise from_response(response.status_code, body)
+		return response

@@ -1,0 +1,108 @@
+"""Delivery statuses of outgoing messages (sent, delivered, read, played, failed).
+
+Every status Meta reports is first recorded as a Chatbot Status Event, then applied to the outgoing
+Chatbot Message with that wamid. A status can arrive before the send job has committed the wamid it
+got from Meta (Meta is fast, our commit is not); such an event stays unapplied and is applied by the
+send job when it records the wamid, or by the sweep. Statuses arrive out of order, so a status never
+moves a message backwards (read stays read when a late "delivered" comes in).
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+
+from whatsapp_chatbot.channel.payload import StatusUpdate
+
+EVENT = "Chatbot Status Event"
+MESSAGE = "Chatbot Message"
+
+META_STATUS = {
+	"sent": "Sent",
+	"delivered": "Delivered",
+	"read": "Read",
+	"played": "Played",
+	"failed": "Failed",
+}
+RANK = {"Queued": 0, "Sending": 1, "Sent": 2, "Delivered": 3, "Read": 4, "Played": 5}
+TIMESTAMP_FIELD = {"Sent": "sent_at", "Delivered": "delivered_at", "Read": "read_at", "Played": "read_at"}
+
+
+def record(update: StatusUpdate) -> str | None:
+	"""Store one status event (once per wamid and status) and apply it if its message is known."""
+	from whatsapp_chatbot.channel.inbox import meta_datetime
+
+	event_key = f"{update.wamid}:{update.status}"
+	if frappe.db.exists(EVENT, {"event_key": event_key}):
+		return None
+	event = frappe.get_doc(
+		{
+			"doctype": EVENT,
+			"wamid": update.wamid,
+			"status": update.status,
+			"event_key": event_key,
+			"meta_timestamp": meta_datetime(update.timestamp),
+			"recipient": update.recipient_wa_id or update.recipient_user_id,
+			"error_code": str(update.error_code) if update.error_code else None,
+			"error_message": update.error_message,
+			"payload": json.dumps(update.raw, ensure_ascii=False),
+		}
+	)
+	try:
+		event.insert(ignore_permissions=True)
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		return None
+	apply(event.name)
+	return event.name
+
+
+def apply_pending(wamid: str) -> int:
+	"""Apply the events that came in before the message had its wamid; returns how many."""
+	names = frappe.get_all(
+		EVENT,
+		filters={"wamid": wamid, "applied": 0},
+		order_by="meta_timestamp asc, creation asc",
+		pluck="name",
+	)
+	return sum(apply(name) for name in names)
+
+
+def apply(event_name: str) -> bool:
+	event = frappe.db.get_value(
+		EVENT,
+		event_name,
+		["wamid", "status", "meta_timestamp", "error_code", "error_message", "applied"],
+		as_dict=True,
+	)
+	if not event or event.applied:
+		return False
+	message = frappe.db.get_value(
+		MESSAGE,
+		{"wamid": event.wamid, "direction": "Outgoing"},
+		["name", "status"],
+		as_dict=True,
+		for_update=True,
+	)
+	if not message:
+		return False
+	new_status = META_STATUS.get(event.status)
+	changes = {}
+	if new_status == "Failed":
+		# A failure after delivery is not believable; before it, it is the final word.
+		if RANK.get(message.status, 0) < RANK["Delivered"]:
+			changes = {
+				"status": "Failed",
+				"error_code": event.error_code,
+				"error_message": event.error_message,
+			}
+	elif new_status and RANK.get(new_status, 0) > RANK.get(message.status, -1) and message.status != "Failed":
+		changes["status"] = new_status
+	if new_status in TIMESTAMP_FIELD:
+		field = TIMESTAMP_FIELD[new_status]
+		if not frappe.db.get_value(MESSAGE, message.name, field):
+			changes[field] = event.meta_timestamp
+	if changes:
+		frappe.db.set_value(MESSAGE, message.name, changes, update_modified=True)
+	frappe.db.set_value(EVENT, event_name, {"applied": 1, "message": message.name}, update_modified=False)
+	return True

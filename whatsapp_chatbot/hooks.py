@@ -1,0 +1,26 @@
+app_name = "whatsapp_chatbot"
+app_title = "WhatsApp Chatbot"
+app_publisher = "whatsapp_chatbot developers"
+app_description = "Run ERPNext by chatting on WhatsApp"
+app_email = "dev@whatsapp-chatbot.local"
+app_license = "mit"
+required_apps = ["frappe", "erpnext"]
+
+# Installation
+# ------------
+before_install = "whatsapp_chatbot.install.before_install"
+after_install = "whatsapp_chatbot.install.after_install"
+after_migrate = "whatsapp_chatbot.install.after_migrate"
+before_uninstall = "whatsapp_chatbot.install.before_uninstall"
+
+# Tests
+# -----
+before_tests = "whatsapp_chatbot.install.before_tests"
+
+# Scheduled Tasks
+# ---------------
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["whatsapp_chatbot.jobs.sweep.sweep"],
+	},
+}

@@ -1,0 +1,75 @@
+"""Install, migrate, uninstall and test-setup hooks."""
+
+from __future__ import annotations
+
+import frappe
+
+from whatsapp_chatbot import permissions
+
+APP_DOCTYPES_MODULE = "WhatsApp Chatbot"
+
+
+def before_install():
+	# DocType permissions name these roles, so they exist before the DocTypes are synced.
+	make_roles()
+
+
+def after_install():
+	make_roles()
+
+
+def after_migrate():
+	make_roles()
+
+
+def make_roles():
+	for role in permissions.ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def before_uninstall():
+	"""Leave nothing behind that names this app: scheduled jobs and our roles.
+
+	Frappe removes the module's DocTypes and their tables itself.
+	"""
+	for name in frappe.get_all(
+		"Scheduled Job Type", filters={"method": ("like", "whatsapp_chatbot.%")}, pluck="name"
+	):
+		frappe.delete_doc("Scheduled Job Type", name, ignore_permissions=True, force=True)
+	for role in permissions.ROLES:
+		if frappe.db.exists("Role", role):
+			frappe.db.delete("Has Role", {"role": role})
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+
+
+def before_tests():
+	"""An app on ERPNext needs a completed setup wizard before its tests (as hrms does)."""
+	frappe.clear_cache()
+	if not frappe.db.a_row_exists("Company"):
+		from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+		from frappe.utils import getdate
+
+		year = getdate().year
+		setup_complete(
+			{
+				"currency": "USD",
+				"full_name": "Test User",
+				"company_name": "Chatbot Test Company",
+				"timezone": "America/Mexico_City",
+				"company_abbr": "CTC",
+				"industry": "Manufacturing",
+				"country": "Mexico",
+				"fy_start_date": f"{year}-01-01",
+				"fy_end_date": f"{year}-12-31",
+				"language": "english",
+				"company_tagline": "Testing",
+				"email": "test@example.com",
+				"password": "test",
+				"chart_of_accounts": "Standard",
+			}
+		)
+	make_roles()
+	frappe.db.commit()

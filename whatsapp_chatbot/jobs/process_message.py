@@ -1,0 +1,131 @@
+"""RQ entry point: process one incoming message (and any older one of the same sender first).
+
+One contact's messages are handled one at a time and in arrival order: the job takes the sender's
+Redis lock, then works through that sender's unprocessed messages oldest first, up to the one it
+was enqueued for. A job that finds its message already handled does nothing, so redeliveries,
+sweeps and retries never answer twice.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from whatsapp_chatbot import permissions, pipeline, texts
+from whatsapp_chatbot.channel import contacts, locks, outbox
+from whatsapp_chatbot.channel.graph import GraphError
+from whatsapp_chatbot.channel.settings import get_settings, graph_client
+
+MESSAGE = "Chatbot Message"
+PENDING = ("Received", "Processing")
+MAX_ATTEMPTS = 3  # a message that killed its worker three times is failed, with an apology
+REFUSAL_INTERVAL_HOURS = 24
+
+
+def process_message(message: str) -> None:
+	# Jobs run as the user who enqueued them: Guest, from the webhook. Bookkeeping is done as
+	# Administrator; the interpreter switches to the contact's own user for anything it reads.
+	frappe.set_user("Administrator")
+	row = frappe.db.get_value(MESSAGE, message, ["sender_key", "status", "creation"], as_dict=True)
+	if not row or row.status not in PENDING:
+		return
+	settings = get_settings()
+	with locks.held(f"contact:{row.sender_key}", timeout=int(settings.lock_timeout_seconds or 120)):
+		for name in pending(row.sender_key, row.creation):
+			process_one(name)
+			frappe.db.commit()  # each message is its own unit: a later failure must not undo this answer
+
+
+def pending(sender_key: str, up_to) -> list[str]:
+	return frappe.get_all(
+		MESSAGE,
+		filters={
+			"sender_key": sender_key,
+			"direction": "Incoming",
+			"status": ("in", PENDING),
+			"creation": ("<=", up_to),
+		},
+		order_by="creation asc",
+		pluck="name",
+	)
+
+
+def process_one(name: str) -> None:
+	message = frappe.get_doc(MESSAGE, name, for_update=True)
+	if message.status not in PENDING:
+		return
+	message.db_set({"status": "Processing", "attempts": (message.attempts or 0) + 1})
+	frappe.db.commit()  # counts attempts that die with their worker, so a poison message ends
+	if message.attempts > MAX_ATTEMPTS:
+		return give_up(message, "processing did not finish after repeated attempts")
+	try:
+		handle(message)
+	except Exception:
+		frappe.db.rollback()
+		message.reload()
+		give_up(message, frappe.get_traceback(with_context=False))
+
+
+def handle(message) -> None:
+	settings = get_settings()
+	contact = contacts.from_message(message)
+	conversation = contacts.conversation_for(contact)
+	message.db_set({"contact": contact.name, "conversation": conversation.name})
+	contacts.touch(conversation)
+
+	if not settings.enabled:
+		return finish(message, "Ignored", "the chatbot is disabled in WhatsApp Chatbot Settings")
+	if not permissions.contact_may_chat(contact):
+		refuse(message, contact, conversation, settings)
+		return finish(message, "Ignored", "unknown, disabled or unauthorised contact")
+	if message.message_type not in pipeline.ANSWERABLE_TYPES:
+		return finish(message, "Ignored")
+
+	show_typing(message, settings)
+	language = contacts.language_of(contact, settings)
+	turn = pipeline.Turn(message, contact, conversation, language, settings)
+	replies = pipeline.answer(turn)
+	for index, body in enumerate(replies):
+		outbox.queue(contact, body, conversation.name, answers=message.name, key=f"{message.name}:{index}")
+	contacts.touch(conversation, len(replies))
+	finish(message, "Answered")
+
+
+def refuse(message, contact, conversation, settings) -> None:
+	"""The unknown-contact reply, at most once per 24 hours, and nothing else."""
+	reply = (settings.unknown_contact_reply or "").strip()
+	if not reply:
+		return
+	since = add_to_date(now_datetime(), hours=-REFUSAL_INTERVAL_HOURS)
+	if contact.last_refusal_at and get_datetime(contact.last_refusal_at) > since:
+		return
+	contact.db_set("last_refusal_at", now_datetime())
+	outbox.queue_text(contact, reply, conversation.name, answers=message.name, key=f"{message.name}:refusal")
+
+
+def show_typing(message, settings) -> None:
+	"""Blue ticks and the typing indicator; cosmetic, so a failure is logged, not fatal."""
+	try:
+		graph_client(settings).mark_read(message.wamid, typing=True)
+	except (GraphError, frappe.ValidationError) as error:
+		frappe.logger("whatsapp_chatbot").warning(f"mark as read failed for {message.name}: {error}")
+
+
+def finish(message, status: str, note: str | None = None) -> None:
+	message.db_set({"status": status, "processed_at": now_datetime(), "error_message": note})
+
+
+def give_up(message, reason: str) -> None:
+	"""Failed, re-runnable from the Desk, and the user hears about it once in their language."""
+	frappe.log_error(title=f"WhatsApp message {message.name} failed", message=reason)
+	finish(message, "Failed", reason[-1000:])
+	contact = contacts.find(message.wa_id, message.user_id)
+	if contact and permissions.contact_may_chat(contact):
+		language = contacts.language_of(contact, get_settings())
+		outbox.queue_text(
+			contact,
+			texts.text("failed", language),
+			message.conversation,
+			answers=message.name,
+			key=f"{message.name}:failed",
+		)

@@ -1,0 +1,14 @@
+"""RQ entry point: send the queued outgoing messages of one contact (see channel/outbox.py)."""
+
+from __future__ import annotations
+
+import frappe
+
+from whatsapp_chatbot.channel import outbox
+
+
+def send_queued(message: str) -> None:
+	frappe.set_user("Administrator")
+	contact = frappe.db.get_value("Chatbot Message", message, "contact")
+	if contact:
+		outbox.drain(contact)

@@ -1,0 +1,49 @@
+"""Who may do what with the chatbot: every permission rule of the app lives in this module.
+
+A WhatsApp number is only a claim; what lets a message reach ERPNext is the link from the
+Chatbot Contact to an enabled User holding the WhatsApp Chatbot User role. Everything after that
+runs as that User under Frappe's own permissions.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+CHAT_ROLE = "WhatsApp Chatbot User"
+MANAGER_ROLE = "WhatsApp Chatbot Manager"
+ROLES = (CHAT_ROLE, MANAGER_ROLE)
+
+
+def user_may_chat(user: str | None) -> bool:
+	"""The user exists, is enabled and holds the chat role (Administrator excluded on purpose:
+	nobody should run ERPNext as Administrator from a phone)."""
+	if not user or user in ("Administrator", "Guest"):
+		return False
+	if not frappe.db.get_value("User", user, "enabled"):
+		return False
+	return CHAT_ROLE in frappe.get_roles(user)
+
+
+def contact_may_chat(contact) -> bool:
+	"""A Chatbot Contact whose messages may be answered with ERPNext data."""
+	return bool(contact and contact.enabled and user_may_chat(contact.user))
+
+
+def managers() -> list[str]:
+	"""Enabled system users who configure the chatbot and get its alerts."""
+	users = frappe.get_all(
+		"Has Role",
+		filters={"role": ("in", [MANAGER_ROLE, "System Manager"]), "parenttype": "User"},
+		pluck="parent",
+		distinct=True,
+	)
+	return frappe.get_all(
+		"User",
+		filters=[
+			["name", "in", users or [""]],
+			["name", "!=", "Administrator"],
+			["enabled", "=", 1],
+			["user_type", "=", "System User"],
+		],
+		pluck="name",
+	) or ["Administrator"]

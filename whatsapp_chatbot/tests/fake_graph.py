@@ -1,0 +1,345 @@
+"""A local stand-in for Meta's Graph API (WhatsApp Cloud API), speaking its real wire format.
+
+Meta cannot be reached from the test machines, so tests, benchmarks and the terminal demo point
+`graph_api_base_url` here and drive the app's real Graph client. The server records every request,
+hands out wamids and media ids, serves media bytes behind the bearer token, and fails on demand with
+any of Meta's error codes (body shaped like shared/webhook-samples/errors/*).
+
+Pure module: standard library only, usable without a site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# HTTP status Meta pairs with each code (observed on the wire and in Meta's docs).
+ERROR_HTTP_STATUS = {
+	4: 400,
+	80007: 400,
+	130429: 400,
+	131056: 400,
+	131047: 400,
+	190: 401,
+	131026: 400,
+	131000: 500,
+}
+ERROR_MESSAGES = {
+	4: "(#4) Application request limit reached",
+	80007: "(#80007) Rate limit issues",
+	130429: "(#130429) Rate limit hit",
+	131056: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+	131047: "Re-engagement message",
+	190: "Invalid OAuth access token - Cannot parse access token",
+	131026: "Message undeliverable",
+	131000: "Something went wrong",
+}
+
+
+@dataclass
+class Recorded:
+	method: str
+	path: str
+	headers: dict
+	json: dict | None = None
+	form: dict | None = None
+	at: float = field(default_factory=time.time)
+
+
+@dataclass
+class _Failure:
+	code: int | None  # None: answer HTTP `http_status` with no Meta error body
+	http_status: int
+	delay: float = 0.0
+	only_path: str | None = None  # substring of the path the failure applies to
+
+
+class FakeGraph:
+	def __init__(self, access_token: str = "test-token", host: str = "127.0.0.1", port: int = 0):
+		self.access_token = access_token
+		self.requests: list[Recorded] = []
+		self.media: dict[str, tuple[bytes, str]] = {}
+		self.delay = 0.0
+		self._failures: list[_Failure] = []
+		self._wamids: list[str] = []
+		self._counter = itertools.count(1)
+		self._lock = threading.Lock()
+		self._changed = threading.Condition(self._lock)
+		self.server = _QuietServer((host, port), self._handler())
+		self.server.daemon_threads = True
+		self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+	# -- lifecycle -------------------------------------------------------------------------
+
+	@property
+	def base_url(self) -> str:
+		host, port = self.server.server_address[:2]
+		return f"http://{host}:{port}"
+
+	def start(self) -> FakeGraph:
+		self._thread.start()
+		return self
+
+	def stop(self) -> None:
+		self.server.shutdown()
+		self.server.server_close()
+
+	def __enter__(self) -> FakeGraph:
+		return self.start()
+
+	def __exit__(self, *exc) -> None:
+		self.stop()
+
+	# -- scripting -------------------------------------------------------------------------
+
+	def fail_next(
+		self,
+		code: int | None,
+		times: int = 1,
+		http_status: int | None = None,
+		delay: float = 0.0,
+		path: str | None = None,
+	) -> None:
+		"""The next `times` matching requests answer Meta's error `code` (None: bare HTTP error)."""
+		status = http_status or ERROR_HTTP_STATUS.get(code, 400 if code else 500)
+		with self._lock:
+			self._failures.extend(_Failure(code, status, delay, path) for _ in range(times))
+
+	def next_wamids(self, *wamids: str) -> None:
+		"""The next sends get these ids (to deliver statuses before the sender records them)."""
+		with self._lock:
+			self._wamids.extend(wamids)
+
+	def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+		with self._lock:
+			self.media[media_id] = (content, mime_type)
+
+	def reset(self) -> None:
+		with self._lock:
+			self.requests.clear()
+			self._failures.clear()
+			self._wamids.clear()
+			self.delay = 0.0
+
+	# -- reading what arrived --------------------------------------------------------------
+
+	def sent_messages(self) -> list[dict]:
+		"""Bodies of successful message sends (not read receipts), in arrival order."""
+		with self._lock:
+			return [
+				r.json
+				for r in self.requests
+				if r.json and r.json.get("type") and r.path.endswith("/messages") and r.json.get("_ok")
+			]
+
+	def read_receipts(self) -> list[dict]:
+		with self._lock:
+			return [r.json for r in self.requests if r.json and r.json.get("status") == "read"]
+
+	def wait_for(self, predicate, timeout: float = 20.0):
+		"""Wait until predicate(self) is truthy; return its value or raise TimeoutError."""
+		deadline = time.monotonic() + timeout
+		with self._changed:
+			while True:
+				self._lock.release()
+				try:
+					value = predicate(self)
+				finally:
+					self._lock.acquire()
+				if value:
+					return value
+				remaining = deadline - time.monotonic()
+				if remaining <= 0:
+					raise TimeoutError("the fake Graph server did not see what was expected")
+				self._changed.wait(min(remaining, 0.2))
+
+	# -- the HTTP side ---------------------------------------------------------------------
+
+	def _take_failure(self, path: str) -> _Failure | None:
+		with self._lock:
+			for index, failure in enumerate(self._failures):
+				if failure.only_path is None or failure.only_path in path:
+					return self._failures.pop(index)
+		return None
+
+	def _record(self, recorded: Recorded) -> None:
+		with self._changed:
+			self.requests.append(recorded)
+			self._changed.notify_all()
+
+	def _handler(self):
+		fake = self
+
+		class Handler(BaseHTTPRequestHandler):
+			protocol_version = "HTTP/1.1"
+
+			def log_message(self, *args):  # keep test output clean
+				pass
+
+			def _reply(self, status: int, body: dict | bytes, content_type: str = "application/json"):
+				data = body if isinstance(body, bytes) else json.dumps(body).encode()
+				self.send_response(status)
+				self.send_header("Content-Type", content_type)
+				self.send_header("Content-Length", str(len(data)))
+				self.end_headers()
+				self.wfile.write(data)
+
+			def _error(self, failure: _Failure):
+				if failure.code is None:
+					return self._reply(failure.http_status, b"<html>Service Unavailable</html>", "text/html")
+				return self._reply(
+					failure.http_status,
+					{
+						"error": {
+							"message": ERROR_MESSAGES.get(failure.code, f"(#{failure.code}) error"),
+							"type": "OAuthException",
+							"code": failure.code,
+							"error_data": {
+								"messaging_product": "whatsapp",
+								"details": f"fake error {failure.code}",
+							},
+							"fbtrace_id": "FAKE-TRACE",
+						}
+					},
+				)
+
+			def _authorised(self) -> bool:
+				if self.headers.get("Authorization") == f"Bearer {fake.access_token}":
+					return True
+				self._error(_Failure(190, 401))
+				return False
+
+			def _pre(self) -> _Failure | None:
+				if fake.delay:
+					time.sleep(fake.delay)
+				failure = fake._take_failure(self.path)
+				if failure and failure.delay:
+					time.sleep(failure.delay)
+				return failure
+
+			def do_GET(self):
+				recorded = Recorded("GET", self.path, dict(self.headers))
+				fake._record(recorded)
+				if not self._authorised():
+					return
+				failure = self._pre()
+				if failure:
+					return self._error(failure)
+				parts = self.path.strip("/").split("/")
+				if parts[0] == "media-bytes" and parts[-1] in fake.media:
+					content, mime = fake.media[parts[-1]]
+					return self._reply(200, content, mime)
+				media_id = parts[-1]
+				if media_id in fake.media:
+					content, mime = fake.media[media_id]
+					return self._reply(
+						200,
+						{
+							"messaging_product": "whatsapp",
+							"url": f"{fake.base_url}/media-bytes/{media_id}",
+							"mime_type": mime,
+							"sha256": hashlib.sha256(content).hexdigest(),
+							"file_size": len(content),
+							"id": media_id,
+						},
+					)
+				return self._reply(
+					404,
+					{
+						"error": {
+							"message": "Unsupported get request",
+							"type": "GraphMethodException",
+							"code": 100,
+						}
+					},
+				)
+
+			def do_POST(self):
+				length = int(self.headers.get("Content-Length") or 0)
+				raw = self.rfile.read(length)
+				recorded = Recorded("POST", self.path, dict(self.headers))
+				content_type = self.headers.get("Content-Type", "")
+				if content_type.startswith("multipart/form-data"):
+					recorded.form = _parse_multipart(raw, content_type)
+				else:
+					try:
+						recorded.json = json.loads(raw or b"{}")
+					except ValueError:
+						recorded.json = None
+				if not self._authorised():
+					fake._record(recorded)
+					return
+				failure = self._pre()
+				if failure:
+					fake._record(recorded)
+					return self._error(failure)
+
+				if self.path.endswith("/media") and recorded.form is not None:
+					media_id = f"fake-media-{next(fake._counter)}"
+					file_part = recorded.form.get("file") or (b"", "application/octet-stream", "")
+					fake.add_media(media_id, file_part[0], file_part[1])
+					fake._record(recorded)
+					return self._reply(200, {"id": media_id})
+
+				body = recorded.json or {}
+				if body.get("status") == "read":
+					fake._record(recorded)
+					return self._reply(200, {"success": True})
+				if body.get("messaging_product") != "whatsapp" or not body.get("type"):
+					fake._record(recorded)
+					return self._reply(
+						400,
+						{
+							"error": {
+								"message": "(#100) Invalid parameter",
+								"type": "OAuthException",
+								"code": 100,
+							}
+						},
+					)
+				with fake._lock:
+					wamid = fake._wamids.pop(0) if fake._wamids else f"wamid.FAKE{next(fake._counter):08d}"
+				body["_ok"] = True
+				body["_wamid"] = wamid
+				fake._record(recorded)
+				recipient = body.get("to") or body.get("recipient")
+				return self._reply(
+					200,
+					{
+						"messaging_product": "whatsapp",
+						"contacts": [{"input": recipient, "wa_id": recipient}],
+						"messages": [{"id": wamid}],
+					},
+				)
+
+		return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+	def handle_error(self, request, client_address):
+		# A client that timed out and hung up (as tests make it) is not a server error.
+		pass
+
+
+def _parse_multipart(raw: bytes, content_type: str) -> dict:
+	"""{field: value} with files as (bytes, content type, filename). (cgi is gone in Python 3.13.)"""
+	message = BytesParser(policy=HTTP).parsebytes(
+		b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+	)
+	result = {}
+	for part in message.iter_parts():
+		name = part.get_param("name", header="content-disposition")
+		payload = part.get_payload(decode=True) or b""
+		filename = part.get_filename()
+		if filename:
+			result[name] = (payload, part.get_content_type(), filename)
+		else:
+			result[name] = payload.decode()
+	return result
