@@ -1,0 +1,299 @@
+"""Test factories: every `make_*` of the app's tests lives here (Helpdesk's test_utils model).
+
+Also the helpers that stand between a test and the outside: signed webhook bodies, the webhook
+called in-process with a real werkzeug request, and `run_jobs`, which takes the app's jobs off the
+real RQ queue and runs them the way a worker would (same method, same arguments, same user).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import frappe
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from whatsapp_chatbot.channel import signature
+from whatsapp_chatbot.tests.fake_graph import FakeGraph
+
+try:  # Frappe v16 renamed the base class
+	from frappe.tests import IntegrationTestCase as _SiteTestCase
+except ImportError:
+	from frappe.tests.utils import FrappeTestCase as _SiteTestCase
+from whatsapp_chatbot.permissions import CHAT_ROLE, MANAGER_ROLE
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+APP_SECRET = "test-app-secret-0123456789"
+VERIFY_TOKEN = "test-verify-token"
+ACCESS_TOKEN = "test-access-token-abcdef"
+PHONE_NUMBER_ID = "106540352242922"
+APP_DOCTYPES = ("Chatbot Status Event", "Chatbot Message", "Chatbot Conversation", "Chatbot Contact")
+JOB_PREFIX = "whatsapp_chatbot:"
+
+
+def make_settings(graph_base_url: str, **values) -> None:
+	"""Configure the single Settings for tests, pointing the Graph client at a fake server."""
+	settings = frappe.get_single("WhatsApp Chatbot Settings")
+	settings.update(
+		{
+			"enabled": 1,
+			"phone_number_id": PHONE_NUMBER_ID,
+			"business_account_id": "102290129340398",
+			"graph_api_base_url": graph_base_url,
+			"graph_api_version": "v25.0",
+			"access_token": ACCESS_TOKEN,
+			"app_secret": APP_SECRET,
+			"verify_token": VERIFY_TOKEN,
+			"unknown_contact_reply": "",
+			"fallback_template": "",
+			"openai_api_key": "",
+			"max_send_attempts": 4,
+			"inline_retry_seconds": 1,
+			"graph_timeout": 5,
+			"stale_after_seconds": 180,
+			"lock_timeout_seconds": 30,
+			"access_token_invalid_since": None,
+			"default_language": None,
+		}
+	)
+	settings.update(values)
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+
+
+def make_user(email: str, roles=(CHAT_ROLE,), language: str | None = None, enabled: int = 1) -> str:
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.enabled = enabled
+	user.language = language
+	user.set("roles", [])
+	user.save(ignore_permissions=True)
+	if roles:
+		user.add_roles(*roles)
+	frappe.db.commit()
+	return email
+
+
+def make_manager(email: str = "chatbot-manager@example.com") -> str:
+	return make_user(email, roles=(MANAGER_ROLE,))
+
+
+def make_contact(wa_id: str | None, user: str | None = None, user_id: str | None = None, **values):
+	contact = frappe.get_doc(
+		{
+			"doctype": "Chatbot Contact",
+			"wa_id": wa_id,
+			"user_id": user_id,
+			"user": user,
+			"profile_name": f"Test {wa_id or user_id}",
+			"enabled": 1,
+		}
+	)
+	contact.update(values)
+	contact.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return contact
+
+
+# -- webhook bodies ----------------------------------------------------------------------------
+
+
+def envelope(value: dict) -> dict:
+	value = {
+		"messaging_product": "whatsapp",
+		"metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+		**value,
+	}
+	return {
+		"object": "whatsapp_business_account",
+		"entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}],
+	}
+
+
+def text_webhook(
+	text: str,
+	wa_id: str | None = "5215512345678",
+	wamid: str | None = None,
+	user_id: str | None = None,
+	name: str = "Cliente",
+) -> dict:
+	message = {
+		"id": wamid or f"wamid.TEST{frappe.generate_hash(length=16)}",
+		"timestamp": str(int(time.time())),
+		"type": "text",
+		"text": {"body": text},
+	}
+	contact = {"profile": {"name": name}}
+	if wa_id:
+		message["from"] = wa_id
+		contact["wa_id"] = wa_id
+	if user_id:
+		message["from_user_id"] = user_id
+		contact["user_id"] = user_id
+	return envelope({"contacts": [contact], "messages": [message]})
+
+
+def status_webhook(
+	wamid: str,
+	status: str,
+	recipient: str = "5215512345678",
+	error_code: int | None = None,
+	timestamp: int | None = None,
+) -> dict:
+	update = {
+		"id": wamid,
+		"status": status,
+		"timestamp": str(timestamp or int(time.time())),
+		"recipient_id": recipient,
+	}
+	if error_code:
+		update["errors"] = [
+			{
+				"code": error_code,
+				"title": f"error {error_code}",
+				"message": f"error {error_code}",
+				"error_data": {"details": "from the test"},
+			}
+		]
+	return envelope({"statuses": [update]})
+
+
+def sample(name: str, fresh: bool = True) -> dict:
+	"""A sample from shared/webhook-samples; `fresh` moves its timestamps to now, since Meta's
+	24-hour window is computed from them."""
+	body = json.loads((SAMPLES / name).read_text())
+	if fresh:
+		for entry in body["entry"]:
+			for change in entry["changes"]:
+				for item in change["value"].get("messages", []) + change["value"].get("statuses", []):
+					item["timestamp"] = str(int(time.time()))
+	return body
+
+
+def signed(body: dict | bytes, secret: str = APP_SECRET) -> tuple[bytes, dict]:
+	raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+	return raw, {"Content-Type": "application/json", signature.HEADER: signature.sign(secret, raw)}
+
+
+def call_webhook(
+	method: str = "POST",
+	body: bytes | dict | None = None,
+	headers: dict | None = None,
+	query: dict | None = None,
+):
+	"""Call the whitelisted webhook in-process with a real werkzeug request, as Guest."""
+	from whatsapp_chatbot.api import webhook
+
+	if isinstance(body, dict):
+		body, signed_headers = signed(body)
+		headers = {**signed_headers, **(headers or {})}
+	builder = EnvironBuilder(
+		path="/api/method/whatsapp_chatbot.api.webhook",
+		method=method,
+		data=body,
+		headers=headers or {},
+		query_string=query,
+	)
+	previous_request, previous_user = getattr(frappe.local, "request", None), frappe.session.user
+	frappe.local.request = Request(builder.get_environ())
+	frappe.set_user("Guest")
+	try:
+		return webhook()
+	finally:
+		frappe.local.request = previous_request
+		frappe.set_user(previous_user)
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def queued_jobs(queue: str = "short") -> list:
+	from frappe.utils.background_jobs import get_queue
+
+	prefix = f"{frappe.local.site}::{JOB_PREFIX}"
+	return [job for job in get_queue(queue).get_jobs() if job.id.startswith(prefix)]
+
+
+def run_jobs(max_rounds: int = 200) -> list[str]:
+	"""Run the app's queued jobs in-process, oldest first, until none is left; returns their ids."""
+	ran = []
+	for _ in range(max_rounds):
+		jobs = queued_jobs("short") + queued_jobs("long")
+		if not jobs:
+			return ran
+		job = jobs[0]
+		job_args = job.kwargs
+		job.delete()
+		user = frappe.session.user
+		frappe.set_user(job_args["user"])
+		try:
+			frappe.get_attr(job_args["method"])(**job_args["kwargs"])
+			frappe.db.commit()  # what the worker does when a job returns
+		finally:
+			frappe.set_user(user)
+		ran.append(job.id)
+	raise AssertionError("jobs keep enqueueing jobs")
+
+
+def clear_jobs() -> None:
+	for queue in ("short", "default", "long"):
+		for job in queued_jobs(queue):
+			job.delete()
+
+
+def clean() -> None:
+	"""Remove what the app's tests write (they commit, as webhooks and jobs do)."""
+	for doctype in APP_DOCTYPES:
+		frappe.db.delete(doctype)
+	frappe.db.delete("Error Log", {"method": ("like", "%WhatsApp%")})
+	frappe.db.delete("Notification Log", {"document_type": "WhatsApp Chatbot Settings"})
+	from whatsapp_chatbot.channel.locks import redis
+
+	client = redis()
+	for key in client.keys(client.make_key("whatsapp_chatbot:*")):
+		client.delete(key)
+	clear_jobs()
+	frappe.db.commit()
+
+
+def rows(direction: str | None = None, **filters) -> list:
+	if direction:
+		filters["direction"] = direction
+	return frappe.get_all("Chatbot Message", filters=filters, fields=["*"], order_by="creation asc")
+
+
+class ChatbotTestCase(_SiteTestCase):
+	"""A site test with the fake Graph server running and the Settings pointing at it.
+
+	The app commits (webhooks and jobs do), so each test starts from a clean slate instead of
+	relying on the runner's rollback.
+	"""
+
+	settings: dict = {}
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.graph = FakeGraph(access_token=ACCESS_TOKEN).start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.graph.stop()
+		clean()
+		super().tearDownClass()
+
+	def setUp(self):
+		clean()
+		self.graph.reset()
+		make_settings(self.graph.base_url, **self.settings)
+		frappe.set_user("Administrator")
+
+	def post(self, body: dict):
+		response = call_webhook("POST", body)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+		return response
