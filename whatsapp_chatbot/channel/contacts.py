@@ -92,16 +92,18 @@ def touch(conversation, messages: int = 1) -> None:
 
 
 def language_of(contact, settings=None) -> str:
-	"""The language to answer in: the contact's, else its user's, else its phone's, else the default."""
+	"""The language to answer in: the contact's own setting, else what its number says (a Mexican
+	number writes Spanish even when the ERPNext user kept the default English), else its user's,
+	else the app's or site's default."""
 	if contact.language:
 		return texts.normalise_language(contact.language)
+	guessed = texts.guess_language(contact.wa_id)
+	if guessed:
+		return guessed
 	if contact.user:
 		user_language = frappe.db.get_value("User", contact.user, "language")
 		if user_language:
 			return texts.normalise_language(user_language)
-	guessed = texts.guess_language(contact.wa_id)
-	if guessed:
-		return guessed
 	default = (settings.default_language if settings else None) or frappe.db.get_default("lang")
 	return texts.normalise_language(default)
 
