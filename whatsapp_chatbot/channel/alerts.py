@@ -18,7 +18,7 @@ from whatsapp_chatbot.channel.settings import DOCTYPE
 
 def invalid_token(error: GraphError) -> bool:
 	"""Record and announce a rejected token; False when it was already announced."""
-	if frappe.db.get_single_value(DOCTYPE, "access_token_invalid_since"):
+	if token_invalid_since():
 		return False
 	# Several send jobs can hit 190 at the same moment: only one of them announces it.
 	if not locks.once("invalid-token", ttl=600):
@@ -39,3 +39,11 @@ def invalid_token(error: GraphError) -> bool:
 			}
 		).insert(ignore_permissions=True)
 	return True
+
+
+def token_invalid_since() -> str | None:
+	# get_single_value turns an empty Datetime into 0001-01-01; the stored text says "unset" truly.
+	value = frappe.db.sql(
+		"select value from tabSingles where doctype=%s and field='access_token_invalid_since'", DOCTYPE
+	)
+	return value[0][0] if value and value[0][0] else None

@@ -45,7 +45,7 @@ def sweep() -> dict:
 		fields=["name"],
 		limit=500,
 	):
-		frappe.db.set_value(MESSAGE, row.name, "status", "Queued")
+		frappe.db.set_value(MESSAGE, row.name, {"status": "Queued", "next_attempt_at": now})
 
 	due = frappe.get_all(
 		MESSAGE,
