@@ -67,6 +67,7 @@ class FakeGraph:
 		self.requests: list[Recorded] = []
 		self.media: dict[str, tuple[bytes, str]] = {}
 		self.delay = 0.0
+		self.read_receipt_delay = 0.0  # hold mark-as-read calls (to kill a worker mid-job)
 		self._failures: list[_Failure] = []
 		self._wamids: list[str] = []
 		self._counter = itertools.count(1)
@@ -127,6 +128,7 @@ class FakeGraph:
 			self._failures.clear()
 			self._wamids.clear()
 			self.delay = 0.0
+			self.read_receipt_delay = 0.0
 
 	# -- reading what arrived --------------------------------------------------------------
 
@@ -291,6 +293,8 @@ class FakeGraph:
 				body = recorded.json or {}
 				if body.get("status") == "read":
 					fake._record(recorded)
+					if fake.read_receipt_delay:
+						time.sleep(fake.read_receipt_delay)
 					return self._reply(200, {"success": True})
 				if body.get("messaging_product") != "whatsapp" or not body.get("type"):
 					fake._record(recorded)

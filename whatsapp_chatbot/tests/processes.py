@@ -1,0 +1,138 @@
+"""Real bench processes for end-to-end tests and benchmarks: the site served by gunicorn on
+loopback, and RQ workers, started from the bench the tests run in and stopped (or killed) by them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import frappe
+import psutil
+import requests
+
+
+def free_port() -> int:
+	with socket.socket() as sock:
+		sock.bind(("127.0.0.1", 0))
+		return sock.getsockname()[1]
+
+
+def sites_path() -> str:
+	return os.path.abspath(frappe.local.sites_path)
+
+
+class _Process:
+	def __init__(self, args: list[str], log_name: str):
+		self.args = args
+		self.log_path = os.path.join(sites_path(), "..", "logs", f"whatsapp_chatbot-test-{log_name}.log")
+		self.process: subprocess.Popen | None = None
+
+	def start(self):
+		log = open(self.log_path, "ab")
+		env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+		# a session of its own, so stop() reaches every process it starts
+		self.process = subprocess.Popen(
+			self.args, cwd=sites_path(), stdout=log, stderr=log, env=env, start_new_session=True
+		)
+		return self
+
+	def kill(self) -> None:
+		"""SIGKILL the process and every child: what an OOM kill or a pulled plug does.
+
+		RQ puts its work-horse in a session of its own, so killing the group is not enough."""
+		if self.process and self.process.poll() is None:
+			victims = [self.process.pid] + [
+				c.pid for c in psutil.Process(self.process.pid).children(recursive=True)
+			]
+			for pid in victims:
+				try:
+					os.kill(pid, signal.SIGKILL)
+				except ProcessLookupError:
+					pass
+			self.process.wait(10)
+
+	def stop(self) -> None:
+		if self.process and self.process.poll() is None:
+			os.killpg(self.process.pid, signal.SIGTERM)
+			try:
+				self.process.wait(15)
+			except subprocess.TimeoutExpired:
+				self.kill()
+
+	def __enter__(self):
+		return self.start()
+
+	def __exit__(self, *exc):
+		self.stop()
+
+
+class Worker(_Process):
+	"""`bench worker`: an RQ worker of this bench on the given queues."""
+
+	def __init__(self, queues: str = "short,default,long", name: str = "worker"):
+		super().__init__(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", queues], name
+		)
+
+
+class WebServer(_Process):
+	"""The site behind gunicorn on 127.0.0.1, as production serves it."""
+
+	def __init__(self, workers: int = 2, port: int | None = None, name: str = "web"):
+		self.port = port or free_port()
+		self.site = frappe.local.site
+		super().__init__(
+			[
+				sys.executable,
+				"-m",
+				"gunicorn",
+				"-b",
+				f"127.0.0.1:{self.port}",
+				"-w",
+				str(workers),
+				"-t",
+				"120",
+				"--preload",
+				"frappe.app:application",
+			],
+			name,
+		)
+
+	@property
+	def base_url(self) -> str:
+		return f"http://127.0.0.1:{self.port}"
+
+	def headers(self, extra: dict | None = None) -> dict:
+		return {"Host": self.site, **(extra or {})}
+
+	def start(self):
+		super().start()
+		deadline = time.monotonic() + 60
+		while time.monotonic() < deadline:
+			try:
+				if requests.get(f"{self.base_url}/api/method/ping", headers=self.headers(), timeout=2).ok:
+					return self
+			except requests.RequestException:
+				pass
+			if self.process.poll() is not None:
+				break
+			time.sleep(0.2)
+		self.stop()
+		raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
+	"""Poll the database (fresh snapshot each time) until predicate() is truthy."""
+	deadline = time.monotonic() + timeout
+	while True:
+		frappe.db.rollback()  # see what other processes committed
+		value = predicate()
+		if value:
+			return value
+		if time.monotonic() > deadline:
+			raise TimeoutError("condition not met in time")
+		time.sleep(interval)
