@@ -21,7 +21,7 @@ def reprocess(message: str) -> str:
 		frappe.throw(_("Only Failed or Ignored messages can be run again"))
 	if doc.direction == "Incoming":
 		doc.db_set({"status": "Received", "attempts": 0, "error_message": None, "processed_at": None})
-		inbox.enqueue_processing(doc.name, attempt=f"manual{frappe.generate_hash(length=6)}")
+		inbox.enqueue_processing(doc.name, doc.wamid, attempt=f"manual{frappe.generate_hash(length=6)}")
 	else:
 		doc.db_set({"status": "Queued", "attempts": 0, "next_attempt_at": None})
 		outbox.enqueue_send(doc.name, attempt=f"manual{frappe.generate_hash(length=6)}")

@@ -31,7 +31,7 @@ TIMESTAMP_FIELD = {"Sent": "sent_at", "Delivered": "delivered_at", "Read": "read
 
 def record(update: StatusUpdate) -> str | None:
 	"""Store one status event (once per wamid and status) and apply it if its message is known."""
-	from whatsapp_chatbot.channel.inbox import meta_datetime
+	from whatsapp_chatbot.channel.inbox import log_insert, meta_datetime
 
 	event_key = f"{update.wamid}:{update.status}"
 	if frappe.db.exists(EVENT, {"event_key": event_key}):
@@ -49,9 +49,7 @@ def record(update: StatusUpdate) -> str | None:
 			"payload": json.dumps(update.raw, ensure_ascii=False),
 		}
 	)
-	try:
-		event.insert(ignore_permissions=True)
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+	if not log_insert(event):
 		return None
 	apply(event.name)
 	return event.name

@@ -32,11 +32,11 @@ def sweep() -> dict:
 			"status": ("in", ("Received", "Processing")),
 			"modified": ("<", stale),
 		},
-		fields=["name", "attempts"],
+		fields=["name", "wamid", "attempts"],
 		order_by="creation asc",
 		limit=500,
 	):
-		inbox.enqueue_processing(row.name, attempt=f"sweep{row.attempts or 0}")
+		inbox.enqueue_processing(row.name, row.wamid, attempt=f"sweep{row.attempts or 0}")
 		counts["incoming"] += 1
 
 	for row in frappe.get_all(

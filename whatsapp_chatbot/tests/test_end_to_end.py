@@ -120,7 +120,7 @@ class TestKilledWorker(EndToEndTestCase):
 			self.assertEqual(sweep()["incoming"], 0)
 			from whatsapp_chatbot.channel import inbox, outbox
 
-			inbox.enqueue_processing(incoming.name, attempt="stray")
+			inbox.enqueue_processing(incoming.name, incoming.wamid, attempt="stray")
 			outbox.enqueue_send(f.rows("Outgoing")[0].name, attempt="stray")
 			frappe.db.commit()
 			wait_until(lambda: not f.queued_jobs(), timeout=30)
