@@ -47,3 +47,10 @@ def managers() -> list[str]:
 		],
 		pluck="name",
 	) or ["Administrator"]
+
+
+def require_manager() -> None:
+	"""Desk actions on the chatbot's records. (frappe.only_for is a no-op under tests, which would
+	leave this rule untested; the check is spelled out instead.)"""
+	if not set(frappe.get_roles()) & {MANAGER_ROLE, "System Manager"}:
+		frappe.throw(frappe._("Only a WhatsApp Chatbot Manager can do this"), frappe.PermissionError)

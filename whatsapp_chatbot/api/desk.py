@@ -15,7 +15,7 @@ MESSAGE = "Chatbot Message"
 def reprocess(message: str) -> str:
 	"""Run a Failed or Ignored incoming message through the pipeline again, or resend a Failed
 	outgoing one. Returns the new status."""
-	frappe.only_for([permissions.MANAGER_ROLE, "System Manager"])
+	permissions.require_manager()
 	doc = frappe.get_doc(MESSAGE, message)
 	if doc.status not in ("Failed", "Ignored"):
 		frappe.throw(_("Only Failed or Ignored messages can be run again"))

@@ -179,3 +179,29 @@ class TestOrderAndOnce(f.ChatbotTestCase):
 			("5491133334444", "Ana María", 1, None),
 		)
 		self.assertIsNotNone(contact.last_inbound_at)
+
+
+class TestDeskRerun(f.ChatbotTestCase):
+	def test_only_managers_run_a_failed_message_again(self):
+		from whatsapp_chatbot.api.desk import reprocess
+
+		user = f.make_user("chatbot-rerun@example.com")
+		manager = f.make_manager()
+		f.make_contact(MX, user=user)
+		self.post(f.text_webhook("hola", wa_id=MX))
+		f.clear_jobs()
+		[incoming] = f.rows("Incoming")
+		with self.assertRaises(frappe.ValidationError):
+			reprocess(incoming.name)  # only Failed or Ignored
+		frappe.db.set_value("Chatbot Message", incoming.name, "status", "Failed")  # as give_up leaves it
+		frappe.db.commit()
+		frappe.set_user(user)
+		with self.assertRaises(frappe.PermissionError):
+			reprocess(incoming.name)
+		frappe.set_user(manager)
+		self.assertEqual(reprocess(incoming.name), "Received")
+		frappe.set_user("Administrator")
+		frappe.db.commit()
+		f.run_jobs()
+		self.assertEqual(f.rows("Incoming")[0].status, "Answered")
+		self.assertEqual(len(self.graph.sent_messages()), 1)
