@@ -57,9 +57,9 @@ def before_tests():
 			{
 				"currency": "USD",
 				"full_name": "Test User",
-				"company_name": "Chatbot Test Company",
+				"company_name": "WhatsApp Chatbot Setup Co",
 				"timezone": "America/Mexico_City",
-				"company_abbr": "CTC",
+				"company_abbr": "WCSC",
 				"industry": "Manufacturing",
 				"country": "Mexico",
 				"fy_start_date": f"{year}-01-01",

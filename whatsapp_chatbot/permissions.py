@@ -54,3 +54,13 @@ def require_manager() -> None:
 	leave this rule untested; the check is spelled out instead.)"""
 	if not set(frappe.get_roles()) & {MANAGER_ROLE, "System Manager"}:
 		frappe.throw(frappe._("Only a WhatsApp Chatbot Manager can do this"), frappe.PermissionError)
+
+
+def command_allowed(command, user: str) -> bool:
+	"""A command is offered to a user who holds one of its roles (if it lists any) and may read
+	(or, for writes, create) every DocType it names. What each call returns is still filtered by
+	Frappe's permissions when it runs as that user."""
+	if command.roles and not set(frappe.get_roles(user)) & set(command.roles):
+		return False
+	ptype = "create" if command.kind == "Write" else "read"
+	return all(frappe.has_permission(doctype, ptype, user=user) for doctype in command.doctypes)

@@ -1,16 +1,22 @@
 """What a known contact's message turns into: the answer step of the processing job.
 
-This is the seam the interpreter fills (OpenAI tool calling, commands run as the contact's user).
 The channel guarantees what reaches it: a stored message from an enabled contact whose User holds
-the chat role, in the contact's language, processed once and in order.
+the chat role, in the contact's language, processed once and in order. From here: a Confirm /
+Cancel button or a typed yes/no settles a pending write; a /command runs without the model;
+anything else goes to the interpreter (OpenAI tool calling, commands run as the contact's User).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.interpreter import client, loop, shortcuts
+from whatsapp_chatbot.interpreter.loop import TurnFailed
+from whatsapp_chatbot.tools import confirmation
+
+__all__ = ["ANSWERABLE_TYPES", "Turn", "TurnFailed", "answer"]
 
 # Message types a person writes to be answered; the rest (reactions, revokes, system notices)
 # are recorded and left alone.
@@ -31,30 +37,38 @@ ANSWERABLE_TYPES = frozenset(
 		"unsupported",
 	}
 )
-UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "audio", "image", "document", "edit"})
+UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "edit"})
 
 
 @dataclass
 class Turn:
-	"""Everything the answer step may use; `replies` are outgoing bodies, sent in order."""
+	"""Everything the answer step may use."""
 
 	message: object  # Chatbot Message
 	contact: object  # Chatbot Contact
 	conversation: object  # Chatbot Conversation
 	language: str
 	settings: object
-	replies: list[dict] = field(default_factory=list)
 
 
-def answer(turn: Turn) -> list[dict]:
-	if turn.message.message_type not in UNDERSTOOD_TYPES:
+def answer(turn: Turn) -> list:
+	"""Outgoing bodies (dicts) and file Results, in the order they are to be sent."""
+	message = turn.message
+	if message.message_type in ("interactive", "button") and message.interactive_id:
+		settled = confirmation.handle_button(turn, message.interactive_id)
+		if settled is not None:
+			return settled
+	text = (message.text or "").strip()
+	if message.message_type == "text":
+		slash = shortcuts.parse(text)
+		if slash:
+			return shortcuts.run(turn, *slash)
+		if (confirmation.is_yes(text) or confirmation.is_no(text)) and confirmation.has_pending(
+			turn.contact.name
+		):
+			return confirmation.handle_typed(turn, yes=confirmation.is_yes(text))
+	if message.message_type not in UNDERSTOOD_TYPES or not text:
 		return [outgoing.text(texts.text("unsupported_type", turn.language))]
-	if not turn.settings.get_password("openai_api_key", raise_exception=False):
+	if not client.is_configured():
 		return [outgoing.text(texts.text("not_configured", turn.language))]
-	return interpret(turn)
-
-
-def interpret(turn: Turn) -> list[dict]:
-	# Filled by the interpreter (issue: OpenAI interpreter and command engine). Until then a
-	# configured key changes nothing for the user: say so rather than pretend.
-	return [outgoing.text(texts.text("not_configured", turn.language))]
+	return loop.run(turn)

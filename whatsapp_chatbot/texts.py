@@ -20,6 +20,57 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "Sorry, I can't read this kind of message yet. Please write it as text.",
 		"es": "Lo siento, todavía no puedo leer este tipo de mensaje. Escríbelo como texto, por favor.",
 	},
+	"assistant_unavailable": {
+		"en": "Sorry, the assistant is not available right now. Your message was saved; please try again in a few minutes.",
+		"es": "Lo siento, el asistente no está disponible en este momento. Tu mensaje quedó guardado; inténtalo de nuevo en unos minutos.",
+	},
+	"budget_exceeded": {
+		"en": "You have used today's assistant allowance. It resets tomorrow; slash commands (/help) still work.",
+		"es": "Ya usaste el cupo diario del asistente. Se renueva mañana; los comandos con / (/help) siguen funcionando.",
+	},
+	"not_understood": {
+		"en": "Sorry, I couldn't turn that into something I can do. Could you say it another way? (/help lists what I can do)",
+		"es": "Lo siento, no logré entender qué hacer. ¿Puedes decirlo de otra forma? (/help muestra lo que puedo hacer)",
+	},
+	"confirm_question": {
+		"en": "Shall I go ahead? (ref {ref}, valid {minutes} min)",
+		"es": "¿Lo hago? (ref {ref}, válido {minutes} min)",
+	},
+	"confirm_button": {"en": "Confirm", "es": "Confirmar"},
+	"cancel_button": {"en": "Cancel", "es": "Cancelar"},
+	"cancelled": {
+		"en": "Cancelled ({ref}). Nothing was changed.",
+		"es": "Cancelado ({ref}). No se cambió nada.",
+	},
+	"expired": {
+		"en": "That confirmation expired ({ref}). Nothing was changed; ask again if you still want it.",
+		"es": "Esa confirmación venció ({ref}). No se cambió nada; pídelo de nuevo si todavía lo quieres.",
+	},
+	"confirmation_invalid": {
+		"en": "That button is no longer valid. Nothing was changed.",
+		"es": "Ese botón ya no es válido. No se cambió nada.",
+	},
+	"nothing_pending": {
+		"en": "There is nothing waiting for your confirmation.",
+		"es": "No hay nada pendiente de tu confirmación.",
+	},
+	"command_failed": {"en": "I couldn't do it: {error}", "es": "No pude hacerlo: {error}"},
+	"not_permitted": {
+		"en": "Sorry, your ERPNext user does not have permission for that.",
+		"es": "Lo siento, tu usuario de ERPNext no tiene permiso para eso.",
+	},
+	"unknown_command": {
+		"en": "Unknown command /{name}. Send /help for the list.",
+		"es": "Comando /{name} desconocido. Envía /help para ver la lista.",
+	},
+	"help_header": {
+		"en": "Write what you need in your own words, or use a command:",
+		"es": "Escribe lo que necesitas con tus palabras, o usa un comando:",
+	},
+	"whoami": {
+		"en": "You are *{full_name}* ({user}).\nRoles: {roles}\nLanguage: {lang}",
+		"es": "Eres *{full_name}* ({user}).\nRoles: {roles}\nIdioma: {lang}",
+	},
 	"failed": {
 		"en": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
 		"es": "Lo siento, algo falló al procesar tu mensaje. Quedó guardado y el equipo puede reintentarlo.",

@@ -39,11 +39,14 @@ def queue(
 		existing = frappe.db.get_value(MESSAGE, {"outbox_key": key})
 		if existing:
 			return existing
+	# an answer goes back on the channel the question came from (the terminal chat never reaches Meta)
+	channel = (frappe.db.get_value(MESSAGE, answers, "channel") if answers else None) or "WhatsApp"
 	doc = frappe.get_doc(
 		{
 			"doctype": MESSAGE,
 			"direction": "Outgoing",
 			"status": "Queued",
+			"channel": channel,
 			"message_type": body.get("type"),
 			"contact": contact.name,
 			"conversation": conversation,
@@ -57,6 +60,36 @@ def queue(
 	).insert(ignore_permissions=True)
 	enqueue_send(doc.name)
 	return doc.name
+
+
+def queue_document(
+	contact,
+	filename: str,
+	content: bytes,
+	mime_type: str,
+	caption: str | None = None,
+	conversation=None,
+	answers=None,
+	key=None,
+) -> str:
+	"""Queue a file: kept as a private File on the row, uploaded to Meta by the send job (media ids
+	expire, and an upload is a Graph call that may need retries like any other)."""
+	body = {"type": "document", "document": {"filename": filename}}
+	if caption:
+		body["document"]["caption"] = caption[: outgoing.CAPTION_LIMIT]
+	name = queue(contact, body, conversation, answers, key)
+	if not frappe.db.exists("File", {"attached_to_doctype": MESSAGE, "attached_to_name": name}):
+		frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": filename,
+				"content": content,
+				"is_private": 1,
+				"attached_to_doctype": MESSAGE,
+				"attached_to_name": name,
+			}
+		).insert(ignore_permissions=True)
+	return name
 
 
 def queue_text(
@@ -115,6 +148,12 @@ def send_one(name: str, settings=None) -> str:
 	if row.next_attempt_at and get_datetime(row.next_attempt_at) > now_datetime():
 		return "wait"
 	body = json.loads(row.request_body)
+	if row.channel == "Terminal":
+		# the bench chat command prints it; there is nothing to send
+		row.db_set(
+			{"status": "Sent", "wamid": f"terminal.{row.name}", "sent_at": now_datetime(), "attempts": 1}
+		)
+		return "sent"
 	contact = frappe.get_doc(contacts.CONTACT, row.contact)
 	if body.get("type") != "template" and not contacts.in_service_window(contact):
 		return _outside_window(row, body, settings, GraphError(WINDOW_CLOSED, code=OUTSIDE_WINDOW_CODE))
@@ -123,7 +162,11 @@ def send_one(name: str, settings=None) -> str:
 		row.db_set({"status": "Sending", "attempts": (row.attempts or 0) + 1, "next_attempt_at": None})
 		frappe.db.commit()  # a worker killed during the call leaves a visible "Sending" row
 		try:
-			wamid = graph_client(settings).send(body, wa_id=contact.wa_id, user_id=contact.user_id)
+			client = graph_client(settings)
+			if body.get("type") == "document" and not body["document"].get("id"):
+				body["document"]["id"] = _upload(client, row)
+				row.db_set("request_body", json.dumps(body, ensure_ascii=False))
+			wamid = client.send(body, wa_id=contact.wa_id, user_id=contact.user_id)
 		except GraphError as error:
 			outcome = _failed_attempt(row, body, settings, error)
 			if outcome != "retry-now":
@@ -140,6 +183,17 @@ def send_one(name: str, settings=None) -> str:
 		)
 		statuses.apply_pending(wamid)
 		return "sent"
+
+
+def _upload(client, row) -> str:
+	file = frappe.get_last_doc("File", filters={"attached_to_doctype": MESSAGE, "attached_to_name": row.name})
+	return client.upload_media(file.get_content(), file.file_name, _mime(file.file_name))
+
+
+def _mime(filename: str) -> str:
+	import mimetypes
+
+	return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def _failed_attempt(row, body: dict, settings, error: GraphError) -> str:

@@ -81,12 +81,39 @@ def handle(message) -> None:
 	if message.message_type not in pipeline.ANSWERABLE_TYPES:
 		return finish(message, "Ignored")
 
+	message.db_set("user", contact.user)
 	show_typing(message, settings)
 	language = contacts.language_of(contact, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
-	replies = pipeline.answer(turn)
-	for index, body in enumerate(replies):
-		outbox.queue(contact, body, conversation.name, answers=message.name, key=f"{message.name}:{index}")
+	try:
+		replies = pipeline.answer(turn)
+	except pipeline.TurnFailed as failure:
+		# OpenAI down, rate-limited or timing out: an apology now, and a Failed message the
+		# Desk can run again later. Commands recorded so far stay.
+		outbox.queue_text(
+			contact,
+			texts.text(failure.text_key, language),
+			conversation.name,
+			answers=message.name,
+			key=f"{message.name}:unavailable",
+		)
+		return finish(message, "Failed", failure.reason)
+	for index, reply in enumerate(replies):
+		key = f"{message.name}:{index}"
+		if isinstance(reply, dict):
+			outbox.queue(contact, reply, conversation.name, answers=message.name, key=key)
+		else:  # a command Result carrying a file
+			filename, content, mime_type = reply.attachment
+			outbox.queue_document(
+				contact,
+				filename,
+				content,
+				mime_type,
+				reply.text,
+				conversation.name,
+				answers=message.name,
+				key=key,
+			)
 	contacts.touch(conversation, len(replies))
 	finish(message, "Answered")
 
@@ -105,6 +132,8 @@ def refuse(message, contact, conversation, settings) -> None:
 
 def show_typing(message, settings) -> None:
 	"""Blue ticks and the typing indicator; cosmetic, so a failure is logged, not fatal."""
+	if message.channel == "Terminal":
+		return
 	try:
 		graph_client(settings).mark_read(message.wamid, typing=True)
 	except (GraphError, frappe.ValidationError) as error:

@@ -5,7 +5,8 @@
 - outgoing messages Queued whose back-off is over, or left Sending by a dead worker, are sent
   again (a Sending row may or may not have reached Meta: losing an answer is worse than a rare
   duplicate, and a row marked Sent is never sent again);
-- status events that arrived before their message had its wamid are applied.
+- status events that arrived before their message had its wamid are applied;
+- confirmations nobody answered in time are marked Expired.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from whatsapp_chatbot.channel import inbox, outbox, statuses
 from whatsapp_chatbot.channel.settings import get_settings
+from whatsapp_chatbot.tools import confirmation
 
 MESSAGE = "Chatbot Message"
 
@@ -24,6 +26,7 @@ def sweep() -> dict:
 	now = now_datetime()
 	stale = add_to_date(now, seconds=-int(settings.stale_after_seconds or 180))
 	counts = {"incoming": 0, "outgoing": 0, "statuses": 0}
+	counts["expired_confirmations"] = confirmation.expire_stale()
 
 	for row in frappe.get_all(
 		MESSAGE,

@@ -29,7 +29,13 @@ APP_SECRET = "test-app-secret-0123456789"
 VERIFY_TOKEN = "test-verify-token"
 ACCESS_TOKEN = "test-access-token-abcdef"
 PHONE_NUMBER_ID = "106540352242922"
-APP_DOCTYPES = ("Chatbot Status Event", "Chatbot Message", "Chatbot Conversation", "Chatbot Contact")
+APP_DOCTYPES = (
+	"Chatbot Command",
+	"Chatbot Status Event",
+	"Chatbot Message",
+	"Chatbot Conversation",
+	"Chatbot Contact",
+)
 JOB_PREFIX = "whatsapp_chatbot:"
 
 
@@ -75,6 +81,15 @@ def make_user(email: str, roles=(CHAT_ROLE,), language: str | None = None, enabl
 	user.save(ignore_permissions=True)
 	if roles:
 		user.add_roles(*roles)
+	frappe.db.commit()
+	return email
+
+
+def make_chat_user(email: str, roles=(), company: str | None = None, language: str | None = None) -> str:
+	"""A WhatsApp Chatbot User with ERPNext roles and a default company (as a new employee has)."""
+	make_user(email, roles=(CHAT_ROLE, *roles), language=language)
+	if company:
+		frappe.defaults.set_user_default("Company", company, email)
 	frappe.db.commit()
 	return email
 
@@ -199,13 +214,18 @@ def call_webhook(
 		headers=headers or {},
 		query_string=query,
 	)
-	previous_request, previous_user = getattr(frappe.local, "request", None), frappe.session.user
+	had_request, previous_request = hasattr(frappe.local, "request"), getattr(frappe.local, "request", None)
+	previous_user = frappe.session.user
 	frappe.local.request = Request(builder.get_environ())
 	frappe.set_user("Guest")
 	try:
 		return webhook()
 	finally:
-		frappe.local.request = previous_request
+		# jobs never have a request: leave none behind (code checks hasattr(frappe.local, "request"))
+		if had_request:
+			frappe.local.request = previous_request
+		else:
+			del frappe.local.request
 		frappe.set_user(previous_user)
 
 
@@ -297,3 +317,81 @@ class ChatbotTestCase(_SiteTestCase):
 		response = call_webhook("POST", body)
 		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
 		return response
+
+
+class InterpreterTestCase(ChatbotTestCase):
+	"""ChatbotTestCase plus the fake OpenAI server and the ERPNext test data.
+
+	Users: `sales` (Sales User, Sales Master Manager, Stock User, Accounts User) and `storekeeper` (Stock User only),
+	each with a WhatsApp contact, both working for the test company."""
+
+	MX, US = "5215511112222", "15550001111"
+	STORE_MX = "5215533334444"
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from whatsapp_chatbot.tests.erpnext_data import make_erpnext_data
+		from whatsapp_chatbot.tests.fake_openai import FakeOpenAI
+
+		cls.facts = make_erpnext_data()
+		cls.openai = FakeOpenAI().start()
+		cls.sales = make_chat_user(
+			"chatbot-ventas@example.com",
+			("Sales User", "Sales Master Manager", "Stock User", "Accounts User"),
+			cls.facts.company,
+		)
+		cls.storekeeper = make_chat_user("chatbot-almacen@example.com", ("Stock User",), cls.facts.company)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.openai.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		self.settings = {
+			"openai_api_key": "sk-test-key",
+			"openai_base_url": self.openai.base_url,
+			"openai_model": "gpt-4.1-mini",
+			"openai_timeout": 5,
+			"history_turns": 4,
+			**type(self).settings,
+		}
+		super().setUp()
+		self.openai.reset()
+		self.sales_contact = make_contact(self.MX, user=self.sales)
+		self.sales_contact_en = make_contact(self.US, user=self.sales, language="en")
+		self.store_contact = make_contact(self.STORE_MX, user=self.storekeeper)
+
+	def say(self, text: str, wa_id: str | None = None) -> list[dict]:
+		"""Send `text` from a contact through the webhook, run the jobs, return what reached Meta."""
+		before = len(self.graph.sent_messages())
+		self.post(text_webhook(text, wa_id=wa_id or self.MX))
+		run_jobs()
+		return self.graph.sent_messages()[before:]
+
+	def press(self, button_id: str, wa_id: str | None = None, title: str = "Confirmar") -> list[dict]:
+		before = len(self.graph.sent_messages())
+		body = text_webhook("", wa_id=wa_id or self.MX)
+		message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+		message.pop("text")
+		message["type"] = "interactive"
+		message["interactive"] = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
+		self.post(body)
+		run_jobs()
+		return self.graph.sent_messages()[before:]
+
+	@staticmethod
+	def body(sent: dict) -> str:
+		if sent["type"] == "text":
+			return sent["text"]["body"]
+		if sent["type"] == "interactive":
+			return sent["interactive"]["body"]["text"]
+		return json.dumps(sent.get(sent["type"]))
+
+	@staticmethod
+	def buttons(sent: dict) -> list[str]:
+		return [b["reply"]["id"] for b in sent["interactive"]["action"]["buttons"]]
+
+	def tools_offered(self, request_index: int = -1) -> set[str]:
+		return {t["function"]["name"] for t in self.openai.requests[request_index].get("tools", [])}

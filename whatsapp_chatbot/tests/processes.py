@@ -125,6 +125,30 @@ class WebServer(_Process):
 		raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
 
 
+class DevServer(WebServer):
+	"""`bench serve` for one site: also serves /assets, which PDF printing fetches from the site."""
+
+	def __init__(self, port: int | None = None, name: str = "devserver"):
+		self.port = port or free_port()
+		self.site = frappe.local.site
+		_Process.__init__(
+			self,
+			[
+				sys.executable,
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				self.site,
+				"serve",
+				"--port",
+				str(self.port),
+				"--noreload",
+			],
+			name,
+		)
+
+
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
 	"""Poll the database (fresh snapshot each time) until predicate() is truthy."""
 	deadline = time.monotonic() + timeout

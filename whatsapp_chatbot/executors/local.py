@@ -1,0 +1,127 @@
+"""Run a command here, through the Frappe ORM, as the contact's User, and record it.
+
+Every run is a Chatbot Command row (what, with which arguments, as whom, how long, what came of it).
+Frappe's refusals become plain answers: a PermissionError is a polite "you may not", never the data
+and never a stack trace. A failing command is rolled back to a savepoint, so a half-done write
+never stays behind.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import frappe
+from frappe.utils import now_datetime, strip_html
+
+from whatsapp_chatbot.tools.errors import CommandError
+from whatsapp_chatbot.tools.registry import Command, Result
+
+COMMAND = "Chatbot Command"
+
+
+@dataclass
+class Outcome:
+	result: Result | None = None
+	error: str | None = None
+	refused: bool = False
+
+	@property
+	def ok(self) -> bool:
+		return self.error is None
+
+	def for_model(self) -> str:
+		if self.ok:
+			return self.result.for_model()
+		return json.dumps({"error": self.error, "permission_denied": self.refused}, ensure_ascii=False)
+
+
+@contextmanager
+def as_user(user: str):
+	previous = frappe.session.user
+	frappe.set_user(user)
+	try:
+		yield
+	finally:
+		frappe.set_user(previous)
+
+
+def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:
+	"""Run `call` (default: the command's handler) with `arguments` as `user`."""
+	call = call or command.handler
+	frappe.db.savepoint("whatsapp_chatbot_command")
+	try:
+		with as_user(user):
+			value = call(**arguments)
+		return Outcome(result=value if isinstance(value, Result) else Result(str(value)))
+	except frappe.PermissionError as e:
+		_undo()
+		return Outcome(error=f"Not permitted: {_message(e) or command.name}", refused=True)
+	except frappe.DoesNotExistError as e:
+		_undo()
+		return Outcome(error=_message(e) or "Not found")
+	except (CommandError, frappe.ValidationError) as e:
+		_undo()
+		return Outcome(error=_message(e) or type(e).__name__)
+	except Exception:
+		_undo()
+		frappe.log_error(title=f"WhatsApp command {command.name} failed")
+		return Outcome(error=f"{command.name} failed unexpectedly; the team can see the error log.")
+	finally:
+		frappe.local.message_log = []
+
+
+def _undo() -> None:
+	try:
+		frappe.db.rollback(save_point="whatsapp_chatbot_command")
+	except Exception:
+		# something inside the command committed (and so released the savepoint): nothing to undo
+		pass
+
+
+def _message(error: Exception) -> str:
+	text = str(error) or " ".join(
+		json.loads(m).get("message", "") for m in frappe.local.message_log or [] if m.startswith("{")
+	)
+	return strip_html(text).strip()
+
+
+def record(turn, command: Command, arguments: dict, status: str, **values):
+	"""A Chatbot Command row for this turn."""
+	doc = frappe.get_doc(
+		{
+			"doctype": COMMAND,
+			"command": command.name,
+			"kind": command.kind,
+			"status": status,
+			"arguments": json.dumps(arguments, ensure_ascii=False, default=str),
+			"run_as": turn.contact.user,
+			"contact": turn.contact.name,
+			"conversation": turn.conversation.name,
+			"message": turn.message.name,
+			**values,
+		}
+	)
+	return doc.insert(ignore_permissions=True)
+
+
+def run_recorded(turn, command: Command, arguments: dict, doc=None) -> tuple[object, Outcome]:
+	"""Execute and keep the record: Running → Succeeded / Failed, with timings."""
+	started = time.monotonic()
+	if doc is None:
+		doc = record(turn, command, arguments, "Running", started_at=now_datetime())
+	else:
+		doc.db_set({"status": "Running", "started_at": now_datetime()})
+	outcome = execute(command, arguments, doc.run_as)
+	doc.db_set(
+		{
+			"status": "Succeeded" if outcome.ok else "Failed",
+			"finished_at": now_datetime(),
+			"duration": time.monotonic() - started,
+			"result": outcome.result.text[:10000] if outcome.ok else None,
+			"error": outcome.error,
+		}
+	)
+	return doc, outcome

@@ -1,0 +1,66 @@
+"""Conversation memory for the model: the last `history_turns` exchanges of the conversation.
+
+Each past turn is the user's text and what we answered, with the commands run in that turn in
+short form ("stock_balance(item=TORN-M8) → TORN-M8 stock: 150 Nos"), so the model can refer back
+("and in the other warehouse?") without replaying whole tool results.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+
+MESSAGE = "Chatbot Message"
+RESULT_CHARS = 300
+
+
+def for_turn(conversation: str, current_message: str, turns: int) -> list[dict]:
+	if turns <= 0:
+		return []
+	incoming = frappe.get_all(
+		MESSAGE,
+		filters={
+			"conversation": conversation,
+			"direction": "Incoming",
+			"status": "Answered",
+			"name": ("!=", current_message),
+		},
+		fields=["name", "text", "message_type"],
+		order_by="creation desc",
+		limit=turns,
+	)
+	messages: list[dict] = []
+	for row in reversed(incoming):
+		messages.append({"role": "user", "content": row.text or f"[{row.message_type}]"})
+		answer = _answer(row.name)
+		if answer:
+			messages.append({"role": "assistant", "content": answer})
+	return messages
+
+
+def _answer(message: str) -> str:
+	replies = frappe.get_all(
+		MESSAGE,
+		filters={"in_reply_to_message": message, "direction": "Outgoing"},
+		pluck="text",
+		order_by="creation asc",
+	)
+	commands = frappe.get_all(
+		"Chatbot Command",
+		filters={"message": message},
+		fields=["command", "arguments", "status", "result", "error"],
+		order_by="creation asc",
+	)
+	notes = [_command_note(c) for c in commands]
+	return "\n".join([*(f"[{n}]" for n in notes), *(r for r in replies if r)])
+
+
+def _command_note(command) -> str:
+	try:
+		arguments = json.loads(command.arguments or "{}")
+	except ValueError:
+		arguments = {}
+	shown = ", ".join(f"{k}={v}" for k, v in arguments.items() if v not in (None, "", []))
+	outcome = (command.result or command.error or "").replace("\n", " ")[:RESULT_CHARS]
+	return f"{command.command}({shown}) {command.status}: {outcome}"

@@ -1,0 +1,174 @@
+"""One turn with the model: the user's message in, replies out.
+
+The tool-call loop: ask the model with the tools this user may call; a tool call is validated
+against its schema before anything runs; reads run as the user and their short result goes back to
+the model; a write stops the loop and becomes a preview with Confirm / Cancel (tools/confirmation).
+An unknown or invalid call gets one chance to be repaired, then the user gets a polite answer. At
+most `max_tool_steps` model calls per message.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import getdate, nowdate
+
+from whatsapp_chatbot import formatting, texts
+from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.interpreter import client as openai_client
+from whatsapp_chatbot.interpreter import history, prompt
+from whatsapp_chatbot.interpreter.usage import Usage, price_for
+from whatsapp_chatbot.tools import catalogue, confirmation
+from whatsapp_chatbot.tools.registry import WRITE, parse_arguments
+
+
+class TurnFailed(Exception):
+	"""The model could not be reached: the user gets `text_key`, the message is marked Failed."""
+
+	def __init__(self, text_key: str, reason: str):
+		super().__init__(reason)
+		self.text_key = text_key
+		self.reason = reason
+
+
+def run(turn) -> list:
+	settings = turn.settings
+	user = turn.contact.user
+	if over_budget(user, settings):
+		return [outgoing.text(texts.text("budget_exceeded", turn.language))]
+
+	commands = catalogue.for_user(user)
+	by_name = {c.name: c for c in commands}
+	messages = prompt.build_messages(
+		prompt.context_message(
+			today=nowdate(),
+			user_name=frappe.db.get_value("User", user, "full_name") or user,
+			user=user,
+			company=frappe.defaults.get_user_default("Company", user=user),
+			language_hint={"es": "Spanish", "en": "English"}.get(turn.language, "English"),
+		),
+		history.for_turn(turn.conversation.name, turn.message.name, int(settings.history_turns or 0)),
+		turn.message.text or "",
+	)
+	client = openai_client.make_client(settings)
+	usage = Usage()
+	repairs_left = 1
+	replies: list = []
+	attachments: list = []  # Results carrying a file, sent before the answer that mentions them
+	executed = []
+	try:
+		for _step in range(max(1, int(settings.max_tool_steps or 4))):
+			request = {"model": settings.openai_model or "gpt-4.1-mini", "messages": messages}
+			if commands:
+				request.update(tools=[c.tool() for c in commands], parallel_tool_calls=False)
+			try:
+				response = client.chat.completions.create(**request)
+			except openai_client.UNAVAILABLE as error:
+				raise TurnFailed("assistant_unavailable", f"OpenAI: {type(error).__name__}: {error}"[:500])
+			usage.add(response.usage)
+			reply = response.choices[0].message
+			if not reply.tool_calls:
+				replies = [
+					outgoing.text(part)
+					for part in outgoing.split_text(formatting.to_whatsapp(reply.content or ""))
+				]
+				break
+			messages.append(_assistant_message(reply))
+			stop = False
+			for call in reply.tool_calls:
+				command = by_name.get(call.function.name)
+				arguments, error = parse_arguments(call.function.arguments)
+				errors = [error] if error else []
+				if command is None:
+					errors = [f"unknown tool {call.function.name!r}; use one of the tools given"]
+				elif not errors:
+					arguments, errors = command.check(arguments)
+				if errors:
+					if repairs_left <= 0:
+						replies, stop = [outgoing.text(texts.text("not_understood", turn.language))], True
+						break
+					repairs_left -= 1
+					messages.append(_tool_result(call.id, {"error": "; ".join(errors)}))
+					continue
+				if command.kind == WRITE or command.extra.get("needs_confirmation"):
+					bodies, preview = confirmation.propose(turn, command, arguments)
+					if bodies is None:
+						messages.append(_tool_result(call.id, preview.for_model()))
+						continue
+					replies, stop = bodies, True
+					break
+				doc, outcome = local.run_recorded(turn, command, arguments)
+				executed.append(doc)
+				if outcome.ok and outcome.result.attachment:
+					attachments.append(outcome.result)
+				messages.append(_tool_result(call.id, outcome.for_model()))
+			if stop:
+				break
+		else:
+			replies = [outgoing.text(texts.text("not_understood", turn.language))]
+	finally:
+		record_usage(turn, usage, executed, settings)
+	return [*attachments, *replies]
+
+
+def _assistant_message(reply) -> dict:
+	return {
+		"role": "assistant",
+		"content": reply.content,
+		"tool_calls": [
+			{
+				"id": c.id,
+				"type": "function",
+				"function": {"name": c.function.name, "arguments": c.function.arguments},
+			}
+			for c in reply.tool_calls
+		],
+	}
+
+
+def _tool_result(call_id: str, content) -> dict:
+	return {
+		"role": "tool",
+		"tool_call_id": call_id,
+		"content": content if isinstance(content, str) else frappe.as_json(content, indent=None),
+	}
+
+
+def record_usage(turn, usage: Usage, executed: list, settings) -> None:
+	"""On the message, on the last command of the turn, and summed on the conversation."""
+	if not usage.calls:
+		return
+	prices = [p.as_dict() for p in settings.get("model_prices") or []]
+	cost = usage.cost(price_for(settings.openai_model or "", prices))
+	values = {
+		"prompt_tokens": usage.prompt_tokens,
+		"cached_tokens": usage.cached_tokens,
+		"completion_tokens": usage.completion_tokens,
+		"cost": cost,
+	}
+	turn.message.db_set(values, update_modified=False)
+	if executed:
+		executed[-1].db_set(values, update_modified=False)
+	conversation = frappe.get_doc("Chatbot Conversation", turn.conversation.name, for_update=True)
+	conversation.db_set(
+		{
+			"prompt_tokens": (conversation.prompt_tokens or 0) + usage.prompt_tokens,
+			"cached_tokens": (conversation.cached_tokens or 0) + usage.cached_tokens,
+			"completion_tokens": (conversation.completion_tokens or 0) + usage.completion_tokens,
+			"cost": (conversation.cost or 0) + cost,
+			"command_count": (conversation.command_count or 0) + len(executed),
+		},
+		update_modified=False,
+	)
+
+
+def over_budget(user: str, settings) -> bool:
+	budget = int(settings.daily_token_budget or 0)
+	if budget <= 0:
+		return False
+	used = frappe.db.sql(
+		"""select coalesce(sum(prompt_tokens + completion_tokens), 0) from `tabChatbot Message`
+		where user=%s and direction='Incoming' and creation >= %s""",
+		(user, getdate(nowdate())),
+	)[0][0]
+	return used >= budget

@@ -1,0 +1,139 @@
+"""Slash commands that need no model (and spend no tokens): /help, /whoami, /cancel, and
+`/<command> args` for people who know what they want.
+
+Arguments: `/stock_balance TORN-M8`, `/stock_balance item=TORN-M8 warehouse="Stores - CTC"`, or a
+JSON object `/create_todo {"description": "llamar a Acme"}`. Positional values fill the command's
+parameters in order. They are validated like the model's, and writes still ask for confirmation.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import frappe
+
+from whatsapp_chatbot import texts
+from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.tools import catalogue, confirmation
+from whatsapp_chatbot.tools.registry import WRITE
+
+
+class ArgumentError(ValueError):
+	pass
+
+
+def parse(text: str) -> tuple[str, str] | None:
+	"""("name", "rest") for "/name rest", None for ordinary text."""
+	text = (text or "").strip()
+	if not text.startswith("/") or len(text) < 2:
+		return None
+	name, _, rest = text[1:].partition(" ")
+	return name.strip().lower(), rest.strip()
+
+
+def parse_arguments(rest: str, schema: dict) -> dict:
+	"""Pure: the argument text as a dict, values converted to the schema's types."""
+	if not rest:
+		return {}
+	if rest.startswith("{"):
+		try:
+			value = json.loads(rest)
+		except ValueError as e:
+			raise ArgumentError(f"not valid JSON: {e}")
+		if not isinstance(value, dict):
+			raise ArgumentError("give a JSON object")
+		return value
+	try:
+		tokens = shlex.split(rest)
+	except ValueError as e:
+		raise ArgumentError(str(e))
+	properties = schema.get("properties", {})
+	names = list(properties)
+	result, position = {}, 0
+	for token in tokens:
+		key, sep, value = token.partition("=")
+		if sep and key in properties:
+			result[key] = _convert(value, properties[key])
+			continue
+		while position < len(names) and names[position] in result:
+			position += 1
+		if position >= len(names):
+			raise ArgumentError(f"too many values: {token!r}")
+		result[names[position]] = _convert(token, properties[names[position]])
+		position += 1
+	return result
+
+
+def _convert(value: str, schema: dict):
+	types = schema.get("type")
+	types = types if isinstance(types, list) else [types]
+	if value.lower() in ("null", "none", "") and "null" in types:
+		return None
+	if "integer" in types:
+		try:
+			return int(value)
+		except ValueError:
+			pass
+	if "number" in types:
+		try:
+			return float(value)
+		except ValueError:
+			pass
+	if "boolean" in types and value.lower() in ("true", "false", "yes", "no", "1", "0", "si", "sí"):
+		return value.lower() in ("true", "yes", "1", "si", "sí")
+	if "array" in types or "object" in types:
+		try:
+			return json.loads(value)
+		except ValueError:
+			raise ArgumentError(f"{value!r} should be JSON")
+	return value
+
+
+def run(turn, name: str, rest: str) -> list[dict]:
+	language, user = turn.language, turn.contact.user
+	if name == "help":
+		return [outgoing.text(help_text(user, language))]
+	if name == "whoami":
+		roles = sorted(r for r in frappe.get_roles(user) if r not in ("All", "Guest", "Desk User"))
+		full_name = frappe.db.get_value("User", user, "full_name") or user
+		return [
+			outgoing.text(
+				texts.text(
+					"whoami", language, full_name=full_name, user=user, roles=", ".join(roles), lang=language
+				)
+			)
+		]
+	if name in ("cancel", "cancelar"):
+		return confirmation.handle_typed(turn, yes=False)
+	command = catalogue.find(name, user)
+	if command is None:
+		return [outgoing.text(texts.text("unknown_command", language, name=name))]
+	try:
+		arguments = parse_arguments(rest, command.schema)
+	except ArgumentError as e:
+		return [outgoing.text(texts.text("command_failed", language, error=str(e)))]
+	arguments, errors = command.check(arguments)
+	if errors:
+		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
+	if command.kind == WRITE or command.extra.get("needs_confirmation"):
+		bodies, preview = confirmation.propose(turn, command, arguments)
+		return bodies or [outgoing.text(texts.text("command_failed", language, error=preview.error))]
+	_doc, outcome = local.run_recorded(turn, command, arguments)
+	if not outcome.ok:
+		key = "not_permitted" if outcome.refused else "command_failed"
+		return [outgoing.text(texts.text(key, language, error=outcome.error))]
+	if outcome.result.attachment:
+		return [outcome.result]  # the file, with the text as its caption
+	return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]
+
+
+def help_text(user: str, language: str) -> str:
+	lines = [texts.text("help_header", language)]
+	for command in catalogue.for_user(user):
+		first = next(iter(command.params), None)
+		usage = f" {first}=…" if first else ""
+		lines.append(f"• /{command.name}{usage} — {command.description.split('. ')[0]}")
+	lines += ["• /whoami", "• /cancel"]
+	return "\n".join(lines)

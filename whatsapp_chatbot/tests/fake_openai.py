@@ -1,0 +1,204 @@
+"""A local stand-in for the OpenAI API, speaking the wire format the app uses (Chat Completions with
+tools and usage, audio transcriptions), driven by the real `openai` SDK through `openai_base_url`.
+
+Tests script the model: each /chat/completions request takes the next step of the script.
+A step is a tool call, a final text, an HTTP error, or a function of the request (to answer from
+the tool result the app sent back, as a real model would). Every request is recorded, so tests can
+check what the model was shown (tools offered, history, tool results).
+
+Pure module: standard library only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Step:
+	tool: str | None = None
+	arguments: dict | str | None = None  # a str is sent as is (to test invalid JSON)
+	text: str | None = None
+	status: int | None = None  # an HTTP error instead of an answer
+	delay: float = 0.0
+	respond: object = None  # callable(request_json) -> Step
+
+
+def call(tool: str, arguments: dict | str | None = None, **kw) -> Step:
+	return Step(tool=tool, arguments=arguments if arguments is not None else {}, **kw)
+
+
+def say(text: str, **kw) -> Step:
+	return Step(text=text, **kw)
+
+
+def fail(status: int, **kw) -> Step:
+	return Step(status=status, **kw)
+
+
+def from_request(function) -> Step:
+	"""A step computed from the request, e.g. `from_request(lambda r: say(last_tool_result(r)))`."""
+	return Step(respond=function)
+
+
+def last_tool_result(request: dict) -> str:
+	tools = [m for m in request.get("messages", []) if m.get("role") == "tool"]
+	return tools[-1]["content"] if tools else ""
+
+
+@dataclass
+class _State:
+	script: list[Step] = field(default_factory=list)
+	requests: list[dict] = field(default_factory=list)
+	transcript: str = "hola"
+
+
+class FakeOpenAI:
+	def __init__(self, host: str = "127.0.0.1", port: int = 0, cached_tokens: int = 0):
+		self.state = _State()
+		self.cached_tokens = cached_tokens
+		self.default = say("(no script left)")
+		self._ids = itertools.count(1)
+		self._lock = threading.Lock()
+		self.server = ThreadingHTTPServer((host, port), self._handler())
+		self.server.daemon_threads = True
+		self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+	@property
+	def base_url(self) -> str:
+		host, port = self.server.server_address[:2]
+		return f"http://{host}:{port}/v1"
+
+	def start(self) -> FakeOpenAI:
+		self._thread.start()
+		return self
+
+	def stop(self) -> None:
+		self.server.shutdown()
+		self.server.server_close()
+
+	def script(self, *steps: Step) -> None:
+		with self._lock:
+			self.state.script.extend(steps)
+
+	def reset(self) -> None:
+		with self._lock:
+			self.state = _State()
+
+	@property
+	def requests(self) -> list[dict]:
+		with self._lock:
+			return list(self.state.requests)
+
+	@property
+	def remaining(self) -> int:
+		with self._lock:
+			return len(self.state.script)
+
+	def _next(self, request: dict) -> Step:
+		with self._lock:
+			self.state.requests.append(request)
+			step = self.state.script.pop(0) if self.state.script else self.default
+		while step.respond is not None:
+			step = step.respond(request)
+		return step
+
+	def _completion(self, request: dict, step: Step) -> dict:
+		prompt_chars = len(json.dumps(request.get("messages", []))) + len(
+			json.dumps(request.get("tools", []))
+		)
+		message: dict = {"role": "assistant", "content": None, "refusal": None}
+		if step.tool:
+			arguments = step.arguments if isinstance(step.arguments, str) else json.dumps(step.arguments)
+			message["tool_calls"] = [
+				{
+					"id": f"call_{next(self._ids)}",
+					"type": "function",
+					"function": {"name": step.tool, "arguments": arguments},
+				}
+			]
+			finish, completion_chars = "tool_calls", len(arguments)
+		else:
+			message["content"] = step.text
+			finish, completion_chars = "stop", len(step.text or "")
+		prompt_tokens = max(1, prompt_chars // 4)
+		return {
+			"id": f"chatcmpl-{next(self._ids)}",
+			"object": "chat.completion",
+			"created": int(time.time()),
+			"model": request.get("model", "fake"),
+			"choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+			"usage": {
+				"prompt_tokens": prompt_tokens,
+				"completion_tokens": max(1, completion_chars // 4),
+				"total_tokens": prompt_tokens + max(1, completion_chars // 4),
+				"prompt_tokens_details": {"cached_tokens": min(self.cached_tokens, prompt_tokens)},
+			},
+		}
+
+	def _handler(self):
+		fake = self
+
+		class Handler(BaseHTTPRequestHandler):
+			protocol_version = "HTTP/1.1"
+
+			def log_message(self, *args):
+				pass
+
+			def _reply(self, status: int, body: dict, headers: dict | None = None):
+				data = json.dumps(body).encode()
+				self.send_response(status)
+				self.send_header("Content-Type", "application/json")
+				self.send_header("Content-Length", str(len(data)))
+				for key, value in (headers or {}).items():
+					self.send_header(key, value)
+				self.end_headers()
+				self.wfile.write(data)
+
+			def do_POST(self):
+				raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+				if not self.headers.get("Authorization", "").startswith("Bearer "):
+					return self._reply(
+						401,
+						{
+							"error": {
+								"message": "No API key",
+								"type": "invalid_request_error",
+								"code": "invalid_api_key",
+							}
+						},
+					)
+				if self.path.endswith("/audio/transcriptions"):
+					with fake._lock:
+						fake.state.requests.append({"path": self.path, "bytes": len(raw)})
+						text = fake.state.transcript
+					return self._reply(200, {"text": text})
+				if not self.path.endswith("/chat/completions"):
+					return self._reply(
+						404, {"error": {"message": "not found", "type": "invalid_request_error"}}
+					)
+				request = json.loads(raw or b"{}")
+				step = fake._next(request)
+				if step.delay:
+					time.sleep(step.delay)
+				if step.status:
+					# x-should-retry: false keeps the SDK from retrying, so a test sees exactly one failure
+					return self._reply(
+						step.status,
+						{
+							"error": {
+								"message": f"fake error {step.status}",
+								"type": "server_error",
+								"code": None,
+							}
+						},
+						{"x-should-retry": "false"},
+					)
+				return self._reply(200, fake._completion(request, step))
+
+		return Handler

@@ -1,0 +1,36 @@
+"""Every command there is (built in, plus enabled Chatbot Command Definitions), and the ones a
+given user may see. The model is offered exactly `for_user(user)`, in a stable order so the tools
+block of the prompt stays byte-identical between turns (OpenAI's prompt cache needs that)."""
+
+from __future__ import annotations
+
+from whatsapp_chatbot import permissions
+from whatsapp_chatbot.tools import definitions
+from whatsapp_chatbot.tools.registry import REGISTRY, Command
+
+
+def _load_builtins() -> dict[str, Command]:
+	# importing the modules registers their commands
+	from whatsapp_chatbot.tools import documents, erpnext, generic, writes
+
+	return REGISTRY
+
+
+def builtin_names() -> set[str]:
+	return set(_load_builtins())
+
+
+def all_commands() -> dict[str, Command]:
+	commands = dict(_load_builtins())
+	for command in definitions.load():
+		commands.setdefault(command.name, command)
+	return commands
+
+
+def for_user(user: str) -> list[Command]:
+	return [c for _, c in sorted(all_commands().items()) if permissions.command_allowed(c, user)]
+
+
+def find(name: str, user: str) -> Command | None:
+	command = all_commands().get(name)
+	return command if command and permissions.command_allowed(command, user) else None

@@ -1,0 +1,149 @@
+"""Confirmation before any write: preview, Confirm / Cancel buttons, single use, expiry.
+
+A write proposed by the model (or by a /command) is never run on the spot. The user gets the
+preview and two reply buttons whose id carries the command and a random token:
+`cmd:<Chatbot Command>:<token>:y|n`. A button counts only for the contact the command was proposed
+to, only while the command is Awaiting Confirmation and not expired, and only once: the token is
+cleared as the command leaves that state, under a row lock, so a replayed or forwarded button id
+does nothing. A typed "sí" / "yes" / "confirm" confirms the contact's latest pending command.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import frappe
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from whatsapp_chatbot import texts
+from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.tools import catalogue
+
+COMMAND = "Chatbot Command"
+BUTTON_ID = re.compile(r"^cmd:(?P<name>[A-Za-z0-9-]+):(?P<token>[a-z0-9]+):(?P<answer>[yn])$")
+YES = {"si", "sí", "yes", "y", "confirm", "confirmar", "confirmo", "ok", "dale", "adelante", "go"}
+NO = {"no", "n", "cancel", "cancelar", "cancela"}
+
+
+def normalise_reply(text: str | None) -> str:
+	return re.sub(r"[^\wáéíóúñü ]", "", (text or "").strip().lower()).strip()
+
+
+def is_yes(text: str | None) -> bool:
+	return normalise_reply(text) in YES
+
+
+def is_no(text: str | None) -> bool:
+	return normalise_reply(text) in NO
+
+
+def propose(turn, command, arguments: dict) -> tuple[list[dict] | None, local.Outcome]:
+	"""Preview the write as the user; on success record it Awaiting Confirmation and return the
+	messages to send. On failure (bad customer, no permission…) return the outcome for the model."""
+	preview = local.execute(command, arguments, turn.contact.user, call=command.preview)
+	if not preview.ok:
+		return None, preview
+	minutes = int(turn.settings.confirmation_minutes or 10)
+	token = frappe.generate_hash(length=16).lower()
+	doc = local.record(
+		turn,
+		command,
+		arguments,
+		"Awaiting Confirmation",
+		preview=preview.result.text,
+		confirmation_token=token,
+		expires_at=add_to_date(now_datetime(), minutes=minutes),
+	)
+	return bodies(doc, preview.result.text, token, turn.language, minutes), preview
+
+
+def bodies(doc, preview: str, token: str, language: str, minutes: int) -> list[dict]:
+	question = texts.text("confirm_question", language, ref=doc.name, minutes=minutes)
+	choices = [
+		(f"cmd:{doc.name}:{token}:y", texts.text("confirm_button", language)),
+		(f"cmd:{doc.name}:{token}:n", texts.text("cancel_button", language)),
+	]
+	if len(preview) + len(question) + 2 <= outgoing.INTERACTIVE_BODY_LIMIT:
+		return [outgoing.buttons(f"{preview}\n\n{question}", choices)]
+	# a long preview goes first as text; the buttons follow with the question
+	return [
+		*(outgoing.text(part) for part in outgoing.split_text(preview)),
+		outgoing.buttons(question, choices),
+	]
+
+
+def has_pending(contact: str) -> bool:
+	return bool(frappe.db.exists(COMMAND, {"contact": contact, "status": "Awaiting Confirmation"}))
+
+
+def handle_button(turn, button_id: str) -> list[dict] | None:
+	"""Answer a Confirm/Cancel button press; None when the id is not one of ours."""
+	match = BUTTON_ID.match(button_id or "")
+	if not match:
+		return None
+	return resolve(turn, match["name"], match["token"], match["answer"] == "y")
+
+
+def handle_typed(turn, yes: bool) -> list[dict]:
+	"""A typed yes/no answers the contact's most recent pending command."""
+	pending = frappe.get_all(
+		COMMAND,
+		filters={"contact": turn.contact.name, "status": "Awaiting Confirmation"},
+		fields=["name", "confirmation_token"],
+		order_by="creation desc",
+		limit=1,
+	)
+	if not pending:
+		return [outgoing.text(texts.text("nothing_pending", turn.language))]
+	return resolve(turn, pending[0].name, pending[0].confirmation_token, yes)
+
+
+def resolve(turn, name: str, token: str, yes: bool) -> list[dict]:
+	language = turn.language
+	if not frappe.db.exists(COMMAND, name):
+		return [outgoing.text(texts.text("confirmation_invalid", language))]
+	doc = frappe.get_doc(COMMAND, name, for_update=True)  # two presses at once: one waits here
+	if (
+		doc.contact != turn.contact.name
+		or not token
+		or doc.confirmation_token != token
+		or doc.status != "Awaiting Confirmation"
+	):
+		return [outgoing.text(texts.text("confirmation_invalid", language))]
+	if doc.expires_at and get_datetime(doc.expires_at) < now_datetime():
+		doc.db_set({"status": "Expired", "confirmation_token": None})
+		return [outgoing.text(texts.text("expired", language, ref=doc.name))]
+	if not yes:
+		doc.db_set({"status": "Cancelled", "confirmation_token": None, "finished_at": now_datetime()})
+		return [outgoing.text(texts.text("cancelled", language, ref=doc.name))]
+
+	doc.db_set({"status": "Queued", "confirmation_token": None, "message": turn.message.name})
+	command = catalogue.find(doc.command, turn.contact.user)
+	if command is None:
+		doc.db_set({"status": "Failed", "error": "command no longer allowed for this user"})
+		return [outgoing.text(texts.text("not_permitted", language))]
+	arguments, errors = command.check(json.loads(doc.arguments or "{}"))
+	if errors:
+		doc.db_set({"status": "Failed", "error": "; ".join(errors)})
+		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
+	doc, outcome = local.run_recorded(turn, command, arguments, doc)
+	if outcome.ok:
+		return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]
+	if outcome.refused:
+		return [outgoing.text(texts.text("not_permitted", language))]
+	return [outgoing.text(texts.text("command_failed", language, error=outcome.error))]
+
+
+def expire_stale() -> int:
+	"""Mark confirmations whose time ran out as Expired (run by the sweep)."""
+	names = frappe.get_all(
+		COMMAND,
+		filters={"status": "Awaiting Confirmation", "expires_at": ("<", now_datetime())},
+		pluck="name",
+		limit=500,
+	)
+	for name in names:
+		frappe.db.set_value(COMMAND, name, {"status": "Expired", "confirmation_token": None})
+	return len(names)

@@ -1,0 +1,297 @@
+"""ERPNext reads people ask for on the phone: stock, prices, balances, overdue invoices, sales,
+pending orders. All through frappe.get_list as the session user, so ERPNext's permissions hold."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, flt, fmt_money, getdate, nowdate
+
+from whatsapp_chatbot.tools.errors import CommandError
+from whatsapp_chatbot.tools.registry import Result, command
+from whatsapp_chatbot.tools.schema import Param
+
+ITEM = Param("string", "Item code or item name, e.g. TORN-M8")
+LIMIT = Param("integer", "How many rows (default 10)", required=False, minimum=1, maximum=50)
+
+
+def resolve(doctype: str, text: str, title_field: str) -> str:
+	"""A document name from what the user typed: exact name, exact title, then a unique partial match."""
+	text = (text or "").strip()
+	if not text:
+		raise CommandError(f"Which {doctype}?")
+	if frappe.db.exists(doctype, text):
+		return text
+	for filters in (
+		{title_field: text},
+		{title_field: ("like", f"%{text}%")},
+		{"name": ("like", f"%{text}%")},
+	):
+		matches = frappe.get_list(doctype, filters=filters, pluck="name", limit_page_length=6)
+		if len(matches) == 1:
+			return matches[0]
+		if len(matches) > 1:
+			raise CommandError(f"Several {doctype} match {text!r}: {', '.join(matches[:5])}. Which one?")
+	raise CommandError(f"No {doctype} called {text!r} (or you may not see it).")
+
+
+def money(value, currency: str | None = None) -> str:
+	return fmt_money(flt(value), currency=currency)
+
+
+@command(
+	"stock_balance",
+	"Stock on hand of an item in each warehouse (or one warehouse).",
+	{"item": ITEM, "warehouse": Param("string", "Warehouse name to limit to", required=False)},
+	doctypes=("Bin",),
+)
+def stock_balance(item, warehouse=None) -> Result:
+	item_code = resolve("Item", item, "item_name")
+	filters = {"item_code": item_code}
+	if warehouse:
+		filters["warehouse"] = resolve("Warehouse", warehouse, "warehouse_name")
+	rows = frappe.get_list(
+		"Bin",
+		filters=filters,
+		fields=["warehouse", "actual_qty", "reserved_qty", "projected_qty"],
+		order_by="actual_qty desc",
+	)
+	uom = frappe.db.get_value("Item", item_code, "stock_uom")
+	total = sum(flt(r.actual_qty) for r in rows)
+	lines = [
+		f"• {r.warehouse}: {flt(r.actual_qty):g} {uom}"
+		+ (f" (reserved {flt(r.reserved_qty):g})" if r.reserved_qty else "")
+		for r in rows
+		if r.actual_qty or r.reserved_qty
+	]
+	text = f"*{item_code}* stock: {total:g} {uom}" + ("\n" + "\n".join(lines) if lines else "")
+	return Result(
+		text,
+		data={
+			"item": item_code,
+			"uom": uom,
+			"total": total,
+			"warehouses": [
+				{"warehouse": r.warehouse, "qty": r.actual_qty, "reserved": r.reserved_qty} for r in rows
+			],
+		},
+	)
+
+
+@command(
+	"item_price",
+	"Price of an item in the selling (or a named) price list.",
+	{
+		"item": ITEM,
+		"price_list": Param("string", "Price list name (default: every selling price list)", required=False),
+	},
+	doctypes=("Item Price",),
+)
+def item_price(item, price_list=None) -> Result:
+	item_code = resolve("Item", item, "item_name")
+	filters = {"item_code": item_code}
+	if price_list:
+		filters["price_list"] = resolve("Price List", price_list, "price_list_name")
+	else:
+		filters["selling"] = 1
+	rows = frappe.get_list(
+		"Item Price",
+		filters=filters,
+		fields=["price_list", "price_list_rate", "currency", "uom"],
+		order_by="price_list asc",
+	)
+	if not rows:
+		return Result(f"{item_code} has no price in that list.", data={"item": item_code, "prices": []})
+	lines = [
+		f"• {r.price_list}: {money(r.price_list_rate, r.currency)}" + (f" / {r.uom}" if r.uom else "")
+		for r in rows
+	]
+	return Result(f"*{item_code}* price:\n" + "\n".join(lines), data={"item": item_code, "prices": rows})
+
+
+@command(
+	"party_balance",
+	"Outstanding balance of a customer (what they owe us) or a supplier (what we owe them).",
+	{
+		"party_type": Param("string", "Customer or Supplier", enum=["Customer", "Supplier"]),
+		"party": Param("string", "Customer or supplier name"),
+	},
+	# either invoice DocType may be the one readable: get_list enforces the one asked for
+	roles=(
+		"Accounts User",
+		"Accounts Manager",
+		"Sales User",
+		"Sales Manager",
+		"Purchase User",
+		"Purchase Manager",
+	),
+)
+def party_balance(party_type, party) -> Result:
+	invoice = "Sales Invoice" if party_type == "Customer" else "Purchase Invoice"
+	field = "customer" if party_type == "Customer" else "supplier"
+	name = resolve(party_type, party, "customer_name" if party_type == "Customer" else "supplier_name")
+	rows = frappe.get_list(
+		invoice,
+		filters={field: name, "docstatus": 1, "outstanding_amount": ("!=", 0)},
+		fields=["currency", "sum(outstanding_amount) as outstanding", "count(*) as invoices"],
+		group_by="currency",
+	)
+	if not rows:
+		return Result(f"*{name}*: nothing outstanding.", data={"party": name, "outstanding": 0})
+	lines = [f"{money(r.outstanding, r.currency)} in {r.invoices} invoice(s)" for r in rows]
+	return Result(f"*{name}* outstanding: " + "; ".join(lines), data={"party": name, "balances": rows})
+
+
+@command(
+	"overdue_invoices",
+	"Sales invoices past their due date and not fully paid, optionally for one customer.",
+	{"customer": Param("string", "Customer name", required=False), "limit": LIMIT},
+	doctypes=("Sales Invoice",),
+)
+def overdue_invoices(customer=None, limit=None) -> Result:
+	filters = {"docstatus": 1, "outstanding_amount": (">", 0), "due_date": ("<", nowdate())}
+	if customer:
+		filters["customer"] = resolve("Customer", customer, "customer_name")
+	rows = frappe.get_list(
+		"Sales Invoice",
+		filters=filters,
+		fields=["name", "customer", "due_date", "outstanding_amount", "currency"],
+		order_by="due_date asc",
+		limit_page_length=limit or 10,
+	)
+	if not rows:
+		return Result("No overdue invoices.", data={"invoices": []})
+	today = getdate()
+	lines = [
+		f"• {r.name} · {r.customer} · {money(r.outstanding_amount, r.currency)} · {(today - getdate(r.due_date)).days} days late"
+		for r in rows
+	]
+	return Result(f"*Overdue invoices* ({len(rows)}):\n" + "\n".join(lines), data={"invoices": rows})
+
+
+@command(
+	"sales_summary",
+	"Sales for a period from submitted sales invoices: total, top customers and top items.",
+	{
+		"from_date": Param("date", "First day (default: 30 days ago)", required=False),
+		"to_date": Param("date", "Last day (default: today)", required=False),
+		"top": Param(
+			"integer", "How many top customers and items (default 5)", required=False, minimum=1, maximum=20
+		),
+	},
+	doctypes=("Sales Invoice",),
+)
+def sales_summary(from_date=None, to_date=None, top=None) -> Result:
+	start, end = getdate(from_date or add_days(nowdate(), -30)), getdate(to_date or nowdate())
+	if start > end:
+		raise CommandError("The period starts after it ends.")
+	filters = {"docstatus": 1, "is_return": 0, "posting_date": ("between", [start, end])}
+	top = top or 5
+	totals = frappe.get_list(
+		"Sales Invoice", filters=filters, fields=["sum(base_net_total) as total", "count(*) as invoices"]
+	)
+	customers = frappe.get_list(
+		"Sales Invoice",
+		filters=filters,
+		fields=["customer", "sum(base_net_total) as total"],
+		group_by="customer",
+		order_by="total desc",
+		limit_page_length=top,
+	)
+	items = frappe.get_list(
+		"Sales Invoice",
+		filters=filters,
+		fields=[
+			"`tabSales Invoice Item`.item_code as item_code",
+			"sum(`tabSales Invoice Item`.base_net_amount) as total",
+			"sum(`tabSales Invoice Item`.stock_qty) as qty",
+		],
+		group_by="`tabSales Invoice Item`.item_code",
+		order_by="total desc",
+		limit_page_length=top,
+	)
+	currency = frappe.db.get_default("currency")
+	total = flt(totals[0].total) if totals else 0
+	count = totals[0].invoices if totals else 0
+	text = [
+		f"*Sales {frappe.format(start, {'fieldtype': 'Date'})} – {frappe.format(end, {'fieldtype': 'Date'})}*: {money(total, currency)} in {count} invoice(s)"
+	]
+	if customers:
+		text.append(
+			"Top customers:\n" + "\n".join(f"• {c.customer}: {money(c.total, currency)}" for c in customers)
+		)
+	if items:
+		text.append(
+			"Top items:\n"
+			+ "\n".join(f"• {i.item_code}: {money(i.total, currency)} ({flt(i.qty):g})" for i in items)
+		)
+	return Result(
+		"\n".join(text),
+		data={
+			"from": str(start),
+			"to": str(end),
+			"total": total,
+			"invoices": count,
+			"top_customers": customers,
+			"top_items": items,
+		},
+	)
+
+
+@command(
+	"pending_sales_orders",
+	"Submitted sales orders not yet fully delivered, optionally for one customer.",
+	{"customer": Param("string", "Customer name", required=False), "limit": LIMIT},
+	doctypes=("Sales Order",),
+)
+def pending_sales_orders(customer=None, limit=None) -> Result:
+	filters = {
+		"docstatus": 1,
+		"per_delivered": ("<", 100),
+		"status": ("not in", ["Closed", "On Hold", "Completed"]),
+	}
+	if customer:
+		filters["customer"] = resolve("Customer", customer, "customer_name")
+	rows = frappe.get_list(
+		"Sales Order",
+		filters=filters,
+		fields=["name", "customer", "delivery_date", "grand_total", "currency", "per_delivered"],
+		order_by="delivery_date asc",
+		limit_page_length=limit or 10,
+	)
+	if not rows:
+		return Result("No sales orders pending delivery.", data={"orders": []})
+	lines = [
+		f"• {r.name} · {r.customer} · {money(r.grand_total, r.currency)} · delivery {frappe.format(r.delivery_date, {'fieldtype': 'Date'})} · {flt(r.per_delivered):g}% delivered"
+		for r in rows
+	]
+	return Result("*Sales orders pending delivery*:\n" + "\n".join(lines), data={"orders": rows})
+
+
+@command(
+	"pending_purchase_orders",
+	"Submitted purchase orders not yet fully received, optionally for one supplier.",
+	{"supplier": Param("string", "Supplier name", required=False), "limit": LIMIT},
+	doctypes=("Purchase Order",),
+)
+def pending_purchase_orders(supplier=None, limit=None) -> Result:
+	filters = {
+		"docstatus": 1,
+		"per_received": ("<", 100),
+		"status": ("not in", ["Closed", "On Hold", "Completed"]),
+	}
+	if supplier:
+		filters["supplier"] = resolve("Supplier", supplier, "supplier_name")
+	rows = frappe.get_list(
+		"Purchase Order",
+		filters=filters,
+		fields=["name", "supplier", "schedule_date", "grand_total", "currency", "per_received"],
+		order_by="schedule_date asc",
+		limit_page_length=limit or 10,
+	)
+	if not rows:
+		return Result("No purchase orders pending receipt.", data={"orders": []})
+	lines = [
+		f"• {r.name} · {r.supplier} · {money(r.grand_total, r.currency)} · expected {frappe.format(r.schedule_date, {'fieldtype': 'Date'})} · {flt(r.per_received):g}% received"
+		for r in rows
+	]
+	return Result("*Purchase orders pending receipt*:\n" + "\n".join(lines), data={"orders": rows})

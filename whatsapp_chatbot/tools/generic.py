@@ -1,0 +1,186 @@
+"""Generic reads on any DocType the user may read: find, count, one document, totals by group.
+
+Everything goes through frappe.get_list / get_doc + check_permission as the session user (the
+contact's linked User), so Frappe's role permissions, user permissions and permission query
+conditions decide what comes back. Names are checked against the metadata first (tools/metadata.py).
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import getdate
+
+from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools.registry import Result, command
+from whatsapp_chatbot.tools.schema import Param
+
+MAX_ROWS = 50
+
+FILTER = Param(
+	"object",
+	"One condition",
+	properties={
+		"field": Param("string", "Field name"),
+		"operator": Param("string", "Comparison", enum=metadata.OPERATORS),
+		"value": Param("string", "Value to compare with; for in/not in a comma-separated list"),
+	},
+)
+FILTERS = Param("array", "Conditions, all of which must hold", required=False, items=FILTER)
+DOCTYPE = Param("string", "DocType name, e.g. Customer, Sales Invoice, Item")
+
+
+@command(
+	"find_documents",
+	"List documents of a DocType the user may read, with optional conditions, columns, order and limit.",
+	{
+		"doctype": DOCTYPE,
+		"filters": FILTERS,
+		"fields": Param(
+			"array",
+			"Columns to return (default: the list view columns)",
+			required=False,
+			items=Param("string", "Field name"),
+		),
+		"order_by": Param("string", "Field to sort by, optionally followed by asc or desc", required=False),
+		"limit": Param(
+			"integer", "How many rows (default 10, at most 50)", required=False, minimum=1, maximum=MAX_ROWS
+		),
+	},
+)
+def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None) -> Result:
+	meta = metadata.doctype(doctype)
+	columns = [metadata.field(meta, f) for f in fields] if fields else metadata.readable_fields(meta)
+	rows = frappe.get_list(
+		meta.name,
+		filters=metadata.filters(meta, filters),
+		fields=columns,
+		order_by=_order_by(meta, order_by),
+		limit_page_length=limit or 10,
+	)
+	if not rows:
+		return Result(f"No {meta.name} matches.", data={"doctype": meta.name, "rows": []})
+	lines = [
+		" · ".join(_show(meta, c, row.get(c)) for c in columns if row.get(c) not in (None, ""))
+		for row in rows
+	]
+	return Result(
+		f"*{meta.name}* ({len(rows)}):\n" + "\n".join(f"• {line}" for line in lines),
+		data={"doctype": meta.name, "rows": rows},
+	)
+
+
+@command(
+	"count_documents",
+	"Count the documents of a DocType the user may read, with optional conditions.",
+	{"doctype": DOCTYPE, "filters": FILTERS},
+)
+def count_documents(doctype, filters=None) -> Result:
+	meta = metadata.doctype(doctype)
+	rows = frappe.get_list(meta.name, filters=metadata.filters(meta, filters), fields=["count(*) as count"])
+	count = rows[0]["count"] if rows else 0
+	return Result(f"{meta.name}: {count}", data={"doctype": meta.name, "count": count})
+
+
+@command(
+	"get_document",
+	"Show one document with its fields and child rows (e.g. an invoice with its items).",
+	{"doctype": DOCTYPE, "name": Param("string", "The document's name / ID, e.g. ACC-SINV-2026-00001")},
+)
+def get_document(doctype, name) -> Result:
+	meta = metadata.doctype(doctype)
+	doc = frappe.get_doc(meta.name, name)
+	doc.check_permission("read")
+	fields = {}
+	lines = [f"*{meta.name} {doc.name}*"]
+	for df in meta.fields:
+		value = doc.get(df.fieldname)
+		if value in (None, "", 0, []) or df.fieldtype in metadata.HIDDEN_TYPES:
+			continue
+		if df.fieldtype in frappe.model.table_fields:
+			child_meta = frappe.get_meta(df.options)
+			columns = [c.fieldname for c in child_meta.fields if c.in_list_view][:5]
+			fields[df.fieldname] = [{c: child.get(c) for c in columns} for child in value[:20]]
+			lines.append(f"{df.label}:")
+			lines += [
+				f"  • {' · '.join(_show(child_meta, c, child.get(c)) for c in columns if child.get(c))}"
+				for child in value[:20]
+			]
+		elif df.permlevel == 0 and not df.hidden and df.fieldtype not in frappe.model.no_value_fields:
+			fields[df.fieldname] = value
+			lines.append(f"{df.label}: {_show(meta, df.fieldname, value)}")
+	return Result(
+		"\n".join(lines[:60]),
+		data={"doctype": meta.name, "name": doc.name, "docstatus": doc.docstatus, "fields": fields},
+	)
+
+
+@command(
+	"totals_by_group",
+	"Sum a numeric field grouped by another field over a period, e.g. Sales Invoice grand_total by customer this month.",
+	{
+		"doctype": DOCTYPE,
+		"sum_field": Param("string", "Numeric field to add up, e.g. grand_total"),
+		"group_by": Param("string", "Field to group by, e.g. customer"),
+		"date_field": Param("string", "Date field for the period (e.g. posting_date)", required=False),
+		"from_date": Param("date", "Start of the period", required=False),
+		"to_date": Param("date", "End of the period", required=False),
+		"filters": FILTERS,
+		"limit": Param(
+			"integer", "How many groups (default 10)", required=False, minimum=1, maximum=MAX_ROWS
+		),
+	},
+)
+def totals_by_group(
+	doctype, sum_field, group_by, date_field=None, from_date=None, to_date=None, filters=None, limit=None
+) -> Result:
+	meta = metadata.doctype(doctype)
+	sum_field = metadata.field(meta, sum_field, metadata.NUMERIC_TYPES)
+	group_by = metadata.field(meta, group_by)
+	conditions = metadata.filters(meta, filters)
+	if meta.is_submittable:
+		conditions.append([meta.name, "docstatus", "=", 1])
+	if from_date or to_date:
+		date_field = metadata.field(meta, date_field or "creation", metadata.DATE_TYPES)
+		if from_date:
+			conditions.append([meta.name, date_field, ">=", getdate(from_date)])
+		if to_date:
+			conditions.append([meta.name, date_field, "<=", getdate(to_date)])
+	rows = frappe.get_list(
+		meta.name,
+		filters=conditions,
+		fields=[f"`{group_by}` as group_value", f"sum(`{sum_field}`) as total", "count(*) as count"],
+		group_by=group_by,
+		order_by="total desc",
+		limit_page_length=limit or 10,
+	)
+	lines = [
+		f"• {row['group_value'] or '-'}: {_show(meta, sum_field, row['total'])} ({row['count']})"
+		for row in rows
+	]
+	total = sum(row["total"] or 0 for row in rows)
+	text = f"*{meta.name}: {meta.get_label(sum_field)} by {meta.get_label(group_by)}*\n" + (
+		"\n".join(lines) or "Nothing in that period."
+	)
+	return Result(text, data={"doctype": meta.name, "groups": rows, "total_of_shown": total})
+
+
+def _order_by(meta, order_by: str | None) -> str:
+	if not order_by:
+		return f"`tab{meta.name}`.`modified` desc"
+	parts = order_by.split()
+	direction = parts[1].lower() if len(parts) > 1 else "asc"
+	if direction not in ("asc", "desc"):
+		raise metadata.CommandError("Sort direction is asc or desc.")
+	return f"`tab{meta.name}`.`{metadata.field(meta, parts[0])}` {direction}"
+
+
+def _show(meta, fieldname: str, value) -> str:
+	"""A value as the Desk would show it: currency, dates and numbers in the site's formats."""
+	df = meta.get_field(fieldname)
+	if df is None or value is None:
+		return str(value)
+	return (
+		frappe.format(value, df)
+		if df.fieldtype in metadata.NUMERIC_TYPES | metadata.DATE_TYPES
+		else str(value)
+	)

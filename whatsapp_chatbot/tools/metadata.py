@@ -1,0 +1,87 @@
+"""DocType and field names the model proposes are checked against the site's metadata before any
+query is built: there is no free SQL, and no way to name a column that does not exist."""
+
+from __future__ import annotations
+
+import frappe
+
+from whatsapp_chatbot.tools.errors import CommandError
+
+STANDARD_FIELDS = {
+	"name": "Data",
+	"owner": "Link",
+	"creation": "Datetime",
+	"modified": "Datetime",
+	"modified_by": "Link",
+	"docstatus": "Int",
+	"idx": "Int",
+}
+NUMERIC_TYPES = {"Currency", "Float", "Int", "Percent"}
+DATE_TYPES = {"Date", "Datetime"}
+HIDDEN_TYPES = {"Password", "Attach", "Attach Image", "Code", "HTML", "Signature"}
+OPERATORS = ["=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is"]
+
+
+def doctype(name: str):
+	"""The meta of a DocType a chat user may query: it exists, is not a child table or single."""
+	name = (name or "").strip()
+	resolved = frappe.db.get_value("DocType", name, "name") or frappe.db.get_value(
+		"DocType", {"name": ("like", name)}, "name"
+	)
+	if not resolved:
+		raise CommandError(f"There is no document type called {name!r}.")
+	meta = frappe.get_meta(resolved)
+	if meta.istable or meta.issingle:
+		raise CommandError(f"{resolved} cannot be listed on its own.")
+	return meta
+
+
+def field(meta, fieldname: str, types: set[str] | None = None) -> str:
+	fieldname = (fieldname or "").strip()
+	if fieldname in STANDARD_FIELDS:
+		if types and STANDARD_FIELDS[fieldname] not in types:
+			raise CommandError(f"{fieldname} cannot be used here.")
+		return fieldname
+	df = meta.get_field(fieldname)
+	if (
+		not df
+		or df.fieldtype in HIDDEN_TYPES
+		or df.fieldtype in frappe.model.table_fields
+		or df.fieldtype in frappe.model.no_value_fields
+	):
+		raise CommandError(f"{meta.name} has no field {fieldname!r}.")
+	if types and df.fieldtype not in types:
+		raise CommandError(f"{meta.name}.{fieldname} is not a {'/'.join(sorted(types))} field.")
+	return fieldname
+
+
+def filters(meta, conditions: list[dict] | None) -> list[list]:
+	"""[{field, operator, value}] → Frappe filters, every field and operator checked."""
+	result = []
+	for condition in conditions or []:
+		operator = (condition.get("operator") or "=").lower()
+		if operator not in OPERATORS:
+			raise CommandError(f"Unknown operator {operator!r}.")
+		value = condition.get("value")
+		if operator in ("in", "not in") and isinstance(value, str):
+			value = [v.strip() for v in value.split(",") if v.strip()]
+		if operator == "is" and value not in ("set", "not set"):
+			raise CommandError("The operator 'is' takes 'set' or 'not set'.")
+		result.append([meta.name, field(meta, condition.get("field")), operator, value])
+	return result
+
+
+def readable_fields(meta, limit: int = 12) -> list[str]:
+	"""A sensible default column set: the title and the fields shown in list view."""
+	fields = ["name"]
+	if meta.title_field and meta.title_field != "name":
+		fields.append(meta.title_field)
+	for df in meta.fields:
+		if (
+			df.in_list_view
+			and df.fieldtype not in HIDDEN_TYPES
+			and df.fieldtype not in frappe.model.no_value_fields
+		):
+			if df.fieldtype not in frappe.model.table_fields and df.fieldname not in fields:
+				fields.append(df.fieldname)
+	return fields[:limit]

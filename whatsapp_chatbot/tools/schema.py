@@ -1,0 +1,150 @@
+"""Parameter schemas for commands: built as OpenAI *strict* JSON schemas, and checked here.
+
+Pure module: no frappe import. OpenAI's strict mode wants every object to list all its properties as
+required with `additionalProperties: false`; an optional parameter is a required one that may be
+null. The model's arguments are still validated before anything runs: strict mode does not hold for
+every model or for parallel calls, and `/command` shortcuts bypass the model entirely.
+
+Only the subset of JSON Schema that commands use is supported: string (with enum, date format,
+length), integer, number (with minimum/maximum), boolean, arrays of those or of objects, objects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # OpenAI: ≤64 chars of a-zA-Z0-9_-
+
+
+@dataclass
+class Param:
+	type: str  # string | integer | number | boolean | date | array | object
+	description: str
+	required: bool = True
+	enum: list | None = None
+	minimum: float | None = None
+	maximum: float | None = None
+	max_length: int | None = None
+	items: Param | None = None  # for arrays
+	properties: dict[str, Param] = field(default_factory=dict)  # for objects
+	min_items: int | None = None
+
+	def schema(self) -> dict:
+		if self.type == "date":
+			schema: dict = {"type": "string", "description": f"{self.description} (YYYY-MM-DD)".strip()}
+		elif self.type == "object":
+			schema = object_schema(self.properties)
+			schema["description"] = self.description
+		else:
+			schema = {"type": self.type, "description": self.description}
+		if self.enum is not None:
+			schema["enum"] = list(self.enum)
+		if self.type == "array" and self.items is not None:
+			schema["items"] = self.items.schema()
+			if self.min_items is not None:
+				schema["minItems"] = self.min_items
+		for key, value in (
+			("minimum", self.minimum),
+			("maximum", self.maximum),
+			("maxLength", self.max_length),
+		):
+			if value is not None:
+				schema[key] = value
+		if not self.required:
+			schema["type"] = [schema["type"], "null"]
+			if "enum" in schema:
+				schema["enum"] = [*schema["enum"], None]
+		return schema
+
+
+def object_schema(properties: dict[str, Param]) -> dict:
+	return {
+		"type": "object",
+		"properties": {name: param.schema() for name, param in properties.items()},
+		"required": list(properties),
+		"additionalProperties": False,
+	}
+
+
+def validate(value: Any, schema: dict, path: str = "arguments") -> list[str]:
+	"""Every way `value` breaks `schema`, as readable sentences (empty list: valid)."""
+	errors: list[str] = []
+	types = schema.get("type")
+	types = types if isinstance(types, list) else [types]
+	if value is None:
+		if "null" not in types:
+			errors.append(f"{path} is required")
+		return errors
+	kind = _json_type(value)
+	if not any(_matches(kind, t) for t in types if t != "null"):
+		errors.append(f"{path} must be {' or '.join(t for t in types if t != 'null')}, not {kind}")
+		return errors
+	if "enum" in schema and value not in schema["enum"]:
+		errors.append(f"{path} must be one of {', '.join(repr(v) for v in schema['enum'] if v is not None)}")
+	if kind == "string":
+		if "maxLength" in schema and len(value) > schema["maxLength"]:
+			errors.append(f"{path} is longer than {schema['maxLength']} characters")
+		if "YYYY-MM-DD" in schema.get("description", "") and not _is_date(value):
+			errors.append(f"{path} must be a date as YYYY-MM-DD")
+	if kind in ("integer", "number"):
+		if "minimum" in schema and value < schema["minimum"]:
+			errors.append(f"{path} must be at least {schema['minimum']}")
+		if "maximum" in schema and value > schema["maximum"]:
+			errors.append(f"{path} must be at most {schema['maximum']}")
+	if kind == "array":
+		if "minItems" in schema and len(value) < schema["minItems"]:
+			errors.append(f"{path} needs at least {schema['minItems']} item(s)")
+		for index, item in enumerate(value):
+			errors += validate(item, schema.get("items", {}), f"{path}[{index}]")
+	if kind == "object":
+		properties = schema.get("properties", {})
+		if schema.get("additionalProperties") is False:
+			errors += [f"{path}.{name} is not a known parameter" for name in value if name not in properties]
+		for name in schema.get("required", []):
+			if name not in value:
+				sub = properties.get(name, {})
+				nullable = isinstance(sub.get("type"), list) and "null" in sub["type"]
+				if not nullable:
+					errors.append(f"{path}.{name} is required")
+		for name, sub in properties.items():
+			if name in value:
+				errors += validate(value[name], sub, f"{path}.{name}")
+	return errors
+
+
+def with_defaults(value: dict, schema: dict) -> dict:
+	"""Fill optional parameters the caller left out with None, so handlers get every name."""
+	return {name: value.get(name) for name in schema.get("properties", {})} | {
+		k: v for k, v in value.items() if k in schema.get("properties", {})
+	}
+
+
+def _json_type(value: Any) -> str:
+	if isinstance(value, bool):
+		return "boolean"
+	if isinstance(value, int):
+		return "integer"
+	if isinstance(value, float):
+		return "number"
+	if isinstance(value, str):
+		return "string"
+	if isinstance(value, list):
+		return "array"
+	if isinstance(value, dict):
+		return "object"
+	return type(value).__name__
+
+
+def _matches(kind: str, expected: str) -> bool:
+	return kind == expected or (expected == "number" and kind == "integer")
+
+
+def _is_date(value: str) -> bool:
+	try:
+		datetime.date.fromisoformat(value)
+	except ValueError:
+		return False
+	return True

@@ -1,0 +1,215 @@
+"""Writes: draft sales documents, submit, cancel, ToDo, comment.
+
+Each write has a `preview` that builds what would happen without saving it; the user sees the
+preview with Confirm / Cancel buttons and the handler runs only on a confirmation
+(tools/confirmation.py). Both run as the contact's User: inserts without ignore_permissions,
+submit/cancel through the document's own permission checks.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, flt, getdate, nowdate
+
+from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools.erpnext import money, resolve
+from whatsapp_chatbot.tools.errors import CommandError
+from whatsapp_chatbot.tools.registry import WRITE, Result, command
+from whatsapp_chatbot.tools.schema import Param
+
+SALES_DOCTYPES = ["Quotation", "Sales Order", "Sales Invoice"]
+LINE = Param(
+	"object",
+	"One line",
+	properties={
+		"item": Param("string", "Item code or name"),
+		"qty": Param("number", "Quantity", minimum=0.000001),
+		"rate": Param("number", "Unit price; null for the price list rate", required=False, minimum=0),
+	},
+)
+
+
+def build_sales_document(doctype, customer, items, delivery_date=None):
+	"""The unsaved document with prices and totals, as ERPNext would fill them."""
+	if doctype not in SALES_DOCTYPES:
+		raise CommandError(f"I can create {', '.join(SALES_DOCTYPES)}, not {doctype}.")
+	customer = resolve("Customer", customer, "customer_name")
+	company = frappe.defaults.get_user_default("Company") or frappe.db.get_single_value(
+		"Global Defaults", "default_company"
+	)
+	if not company:
+		raise CommandError("No default company is set for your user.")
+	doc = frappe.new_doc(doctype)
+	doc.company = company
+	# without it ERPNext takes the site's default currency and asks for an exchange rate
+	doc.currency = frappe.get_cached_value("Company", company, "default_currency")
+	if doctype == "Quotation":
+		doc.quotation_to = "Customer"
+		doc.party_name = customer
+	else:
+		doc.customer = customer
+	if doctype == "Sales Order":
+		doc.delivery_date = getdate(delivery_date) if delivery_date else add_days(nowdate(), 7)
+	if doctype == "Sales Invoice":
+		doc.due_date = None
+	for line in items:
+		row = doc.append(
+			"items", {"item_code": resolve("Item", line["item"], "item_name"), "qty": flt(line["qty"])}
+		)
+		if line.get("rate") is not None:
+			row.rate = flt(line["rate"])
+		if doctype == "Sales Order":
+			row.delivery_date = doc.delivery_date
+	doc.run_method("set_missing_values")
+	for row, line in zip(doc.items, items, strict=True):
+		if line.get("rate") is not None:  # set_missing_values puts the price list rate back
+			row.rate = flt(line["rate"])
+			row.price_list_rate = row.price_list_rate or row.rate
+	doc.run_method("calculate_taxes_and_totals")
+	return doc
+
+
+def describe(doc) -> str:
+	party = doc.get("party_name") or doc.get("customer")
+	lines = [f"*{doc.doctype}* (draft) for *{party}*"]
+	lines += [
+		f"• {flt(row.qty):g} x {row.item_code} @ {money(row.rate, doc.currency)} = {money(row.amount, doc.currency)}"
+		for row in doc.items
+	]
+	if flt(doc.total_taxes_and_charges):
+		lines.append(f"Taxes: {money(doc.total_taxes_and_charges, doc.currency)}")
+	lines.append(f"*Total: {money(doc.grand_total, doc.currency)}*")
+	return "\n".join(lines)
+
+
+def _preview_sales(doctype, customer, items, delivery_date=None) -> str:
+	return describe(build_sales_document(doctype, customer, items, delivery_date))
+
+
+@command(
+	"create_sales_document",
+	"Create a DRAFT Quotation, Sales Order or Sales Invoice for a customer with items and quantities. The user confirms first.",
+	{
+		"doctype": Param("string", "Which document", enum=SALES_DOCTYPES),
+		"customer": Param("string", "Customer name"),
+		"items": Param("array", "Lines", items=LINE, min_items=1),
+		"delivery_date": Param("date", "Delivery date (Sales Order only)", required=False),
+	},
+	kind=WRITE,
+	roles=("Sales User", "Sales Manager", "Accounts User", "Accounts Manager"),
+	preview=_preview_sales,
+)
+def create_sales_document(doctype, customer, items, delivery_date=None) -> Result:
+	if not frappe.has_permission(doctype, "create"):
+		raise frappe.PermissionError(f"You may not create {doctype}")
+	doc = build_sales_document(doctype, customer, items, delivery_date)
+	doc.insert()
+	return Result(
+		f"Created {doc.doctype} *{doc.name}* (draft): {money(doc.grand_total, doc.currency)}",
+		data={"doctype": doc.doctype, "name": doc.name, "grand_total": doc.grand_total},
+	)
+
+
+DOC_REF = {
+	"doctype": Param("string", "DocType, e.g. Sales Invoice"),
+	"name": Param("string", "Document name / ID"),
+}
+
+
+def _submittable(doctype, name, docstatus: int, action: str):
+	meta = metadata.doctype(doctype)
+	if not meta.is_submittable:
+		raise CommandError(f"{meta.name} documents are not submitted or cancelled.")
+	doc = frappe.get_doc(meta.name, name)
+	doc.check_permission("read")
+	if doc.docstatus != docstatus:
+		state = {0: "a draft", 1: "submitted", 2: "cancelled"}[doc.docstatus]
+		raise CommandError(f"{doc.doctype} {doc.name} is {state}: it cannot be {action}.")
+	return doc
+
+
+def _summary(doc) -> str:
+	total = doc.get("grand_total")
+	party = doc.get("customer") or doc.get("supplier") or doc.get("party_name") or ""
+	return (
+		f"{doc.doctype} *{doc.name}*"
+		+ (f" · {party}" if party else "")
+		+ (f" · {money(total, doc.get('currency'))}" if total else "")
+	)
+
+
+@command(
+	"submit_document",
+	"Submit a draft document (e.g. a Sales Invoice). The user confirms first.",
+	DOC_REF,
+	kind=WRITE,
+	preview=lambda doctype, name: f"Submit {_summary(_submittable(doctype, name, 0, 'submitted'))}?",
+)
+def submit_document(doctype, name) -> Result:
+	doc = _submittable(doctype, name, 0, "submitted")
+	doc.submit()
+	return Result(
+		f"Submitted {_summary(doc)}.",
+		data={"doctype": doc.doctype, "name": doc.name, "docstatus": doc.docstatus},
+	)
+
+
+@command(
+	"cancel_document",
+	"Cancel a submitted document. The user confirms first.",
+	DOC_REF,
+	kind=WRITE,
+	preview=lambda doctype, name: f"Cancel {_summary(_submittable(doctype, name, 1, 'cancelled'))}?",
+)
+def cancel_document(doctype, name) -> Result:
+	doc = _submittable(doctype, name, 1, "cancelled")
+	doc.cancel()
+	return Result(
+		f"Cancelled {_summary(doc)}.",
+		data={"doctype": doc.doctype, "name": doc.name, "docstatus": doc.docstatus},
+	)
+
+
+@command(
+	"create_todo",
+	"Create a ToDo (a task) for the user, optionally with a date. The user confirms first.",
+	{
+		"description": Param("string", "What to do", max_length=1000),
+		"date": Param("date", "When", required=False),
+	},
+	kind=WRITE,
+	doctypes=("ToDo",),
+	preview=lambda description, date=None: (
+		f"New ToDo: {description}"
+		+ (f" ({frappe.format(getdate(date), {'fieldtype': 'Date'})})" if date else "")
+	),
+)
+def create_todo(description, date=None) -> Result:
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"description": description,
+			"date": getdate(date) if date else None,
+			"allocated_to": frappe.session.user,
+		}
+	).insert()
+	return Result(f"ToDo created ({todo.name}).", data={"name": todo.name})
+
+
+@command(
+	"add_comment",
+	"Add a comment to a document. The user confirms first.",
+	{**DOC_REF, "text": Param("string", "The comment", max_length=2000)},
+	kind=WRITE,
+	preview=lambda doctype, name, text: f"Comment on {_readable(doctype, name).doctype} {name}: “{text}”",
+)
+def add_comment(doctype, name, text) -> Result:
+	doc = _readable(doctype, name)
+	comment = doc.add_comment("Comment", text)
+	return Result(f"Comment added to {doc.doctype} {doc.name}.", data={"comment": comment.name})
+
+
+def _readable(doctype, name):
+	doc = frappe.get_doc(metadata.doctype(doctype).name, name)
+	doc.check_permission("read")
+	return doc
