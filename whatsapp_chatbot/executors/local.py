@@ -82,10 +82,20 @@ def _undo() -> None:
 
 
 def _message(error: Exception) -> str:
-	text = str(error) or " ".join(
-		json.loads(m).get("message", "") for m in frappe.local.message_log or [] if m.startswith("{")
-	)
+	"""What frappe.throw said (it leaves the text in message_log, not always in the exception)."""
+	text = str(error)
+	if not text:
+		logged = [m if isinstance(m, dict) else _json_or_empty(m) for m in frappe.local.message_log or []]
+		text = " ".join(str(m.get("message", "")) for m in logged)
 	return strip_html(text).strip()
+
+
+def _json_or_empty(value) -> dict:
+	try:
+		parsed = json.loads(value)
+	except (TypeError, ValueError):
+		return {"message": str(value)}
+	return parsed if isinstance(parsed, dict) else {"message": str(parsed)}
 
 
 def record(turn, command: Command, arguments: dict, status: str, **values):

@@ -55,24 +55,25 @@ def process_one(name: str) -> None:
 	if message.status not in PENDING:
 		return
 	message.db_set({"status": "Processing", "attempts": (message.attempts or 0) + 1})
-	frappe.db.commit()  # counts attempts that die with their worker, so a poison message ends
+	# who wrote and in which conversation is settled and committed first: an answer step that
+	# fails later must not undo it (the apology needs the contact's 24-hour window).
+	contact = contacts.from_message(message)
+	conversation = contacts.conversation_for(contact)
+	message.db_set({"contact": contact.name, "conversation": conversation.name, "user": contact.user})
+	contacts.touch(conversation)
+	frappe.db.commit()  # also counts attempts that die with their worker, so a poison message ends
 	if message.attempts > MAX_ATTEMPTS:
-		return give_up(message, "processing did not finish after repeated attempts")
+		return give_up(message, contact, "processing did not finish after repeated attempts")
 	try:
-		handle(message)
+		handle(message, contact, conversation)
 	except Exception:
 		frappe.db.rollback()
 		message.reload()
-		give_up(message, frappe.get_traceback(with_context=False))
+		give_up(message, contact, frappe.get_traceback(with_context=False))
 
 
-def handle(message) -> None:
+def handle(message, contact, conversation) -> None:
 	settings = get_settings()
-	contact = contacts.from_message(message)
-	conversation = contacts.conversation_for(contact)
-	message.db_set({"contact": contact.name, "conversation": conversation.name})
-	contacts.touch(conversation)
-
 	if not settings.enabled:
 		return finish(message, "Ignored", "the chatbot is disabled in WhatsApp Chatbot Settings")
 	if not permissions.contact_may_chat(contact):
@@ -81,7 +82,6 @@ def handle(message) -> None:
 	if message.message_type not in pipeline.ANSWERABLE_TYPES:
 		return finish(message, "Ignored")
 
-	message.db_set("user", contact.user)
 	show_typing(message, settings)
 	language = contacts.language_of(contact, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
@@ -144,12 +144,11 @@ def finish(message, status: str, note: str | None = None) -> None:
 	message.db_set({"status": status, "processed_at": now_datetime(), "error_message": note})
 
 
-def give_up(message, reason: str) -> None:
+def give_up(message, contact, reason: str) -> None:
 	"""Failed, re-runnable from the Desk, and the user hears about it once in their language."""
 	frappe.log_error(title=f"WhatsApp message {message.name} failed", message=reason)
 	finish(message, "Failed", reason[-1000:])
-	contact = contacts.find(message.wa_id, message.user_id)
-	if contact and permissions.contact_may_chat(contact):
+	if permissions.contact_may_chat(contact):
 		language = contacts.language_of(contact, get_settings())
 		outbox.queue_text(
 			contact,

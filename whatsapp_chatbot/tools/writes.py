@@ -48,6 +48,10 @@ def build_sales_document(doctype, customer, items, delivery_date=None):
 		doc.party_name = customer
 	else:
 		doc.customer = customer
+	# Quotations do not look the customer's price list up by themselves
+	doc.selling_price_list = frappe.db.get_value(
+		"Customer", customer, "default_price_list"
+	) or frappe.db.get_single_value("Selling Settings", "selling_price_list")
 	if doctype == "Sales Order":
 		doc.delivery_date = getdate(delivery_date) if delivery_date else add_days(nowdate(), 7)
 	if doctype == "Sales Invoice":
