@@ -62,6 +62,10 @@ def make_settings(graph_base_url: str, **values) -> None:
 			"lock_timeout_seconds": 30,
 			"access_token_invalid_since": None,
 			"default_language": None,
+			"daily_token_budget": 0,
+			"max_tool_steps": 4,
+			"confirmation_minutes": 10,
+			"model_prices": [],
 		}
 	)
 	settings.update(values)

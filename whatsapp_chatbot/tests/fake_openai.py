@@ -16,7 +16,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from whatsapp_chatbot.tests.fake_graph import _QuietServer
 
 
 @dataclass
@@ -65,7 +67,7 @@ class FakeOpenAI:
 		self.default = say("(no script left)")
 		self._ids = itertools.count(1)
 		self._lock = threading.Lock()
-		self.server = ThreadingHTTPServer((host, port), self._handler())
+		self.server = _QuietServer((host, port), self._handler())
 		self.server.daemon_threads = True
 		self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

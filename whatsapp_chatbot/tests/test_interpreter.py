@@ -1,0 +1,292 @@
+"""The interpreter in a real site: permissions as the user, repairs, OpenAI failures, usage and
+budget, memory, shortcuts and admin-defined commands."""
+
+import json
+
+import frappe
+
+from whatsapp_chatbot import texts
+from whatsapp_chatbot.api.desk import reprocess
+from whatsapp_chatbot.tests import factories as f
+from whatsapp_chatbot.tests.fake_openai import call, fail, say
+
+STOCK = {"item": "TORN-M8", "warehouse": None}
+
+
+class TestPermissionMatrix(f.InterpreterTestCase):
+	def offered(self, user) -> set[str]:
+		from whatsapp_chatbot.tools import catalogue
+
+		return {c.name for c in catalogue.for_user(user)}
+
+	def test_tools_follow_the_users_roles(self):
+		nobody = f.make_chat_user("chatbot-sin-roles@example.com", (), self.facts.company)
+		matrix = {
+			# command: (sales, storekeeper, chat user with no ERPNext role)
+			"stock_balance": (True, True, False),
+			"item_price": (True, False, False),
+			"party_balance": (True, False, False),
+			"overdue_invoices": (True, False, False),
+			"sales_summary": (True, False, False),
+			"pending_sales_orders": (True, True, False),  # ERPNext lets Stock User read Sales Orders
+			"create_sales_document": (True, False, False),
+			"find_documents": (True, True, True),
+			"create_todo": (True, True, True),
+		}
+		offered = {user: self.offered(user) for user in (self.sales, self.storekeeper, nobody)}
+		for command, expected in matrix.items():
+			with self.subTest(command=command):
+				self.assertEqual(
+					tuple(command in offered[u] for u in (self.sales, self.storekeeper, nobody)), expected
+				)
+
+	def test_the_model_is_offered_only_those(self):
+		self.openai.script(say("hola"))
+		self.say("hola", self.STORE_MX)
+		tools = self.tools_offered()
+		self.assertIn("stock_balance", tools)
+		self.assertNotIn("overdue_invoices", tools)
+		self.assertTrue(all(t["function"]["strict"] for t in self.openai.requests[-1]["tools"]))
+		self.assertFalse(self.openai.requests[-1]["parallel_tool_calls"])
+
+	def test_generic_read_refused_as_the_user(self):
+		self.openai.script(
+			call(
+				"find_documents",
+				{
+					"doctype": "Sales Invoice",
+					"filters": None,
+					"fields": None,
+					"order_by": None,
+					"limit": None,
+				},
+			),
+			say("Lo siento, no tienes acceso a las facturas."),
+		)
+		[reply] = self.say("dame las facturas", self.STORE_MX)
+		self.assertEqual(self.body(reply), "Lo siento, no tienes acceso a las facturas.")
+		tool_result = self.openai.requests[-1]["messages"][-1]["content"]
+		self.assertTrue(json.loads(tool_result)["permission_denied"])
+		for invoice in self.facts.invoices.values():
+			self.assertNotIn(invoice, tool_result)
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual((command.status, command.run_as), ("Failed", self.storekeeper))
+
+	def test_a_tool_the_user_is_not_offered_cannot_be_called(self):
+		self.openai.script(
+			call("overdue_invoices", {"customer": None, "limit": None}),
+			call("overdue_invoices", {"customer": None, "limit": None}),
+		)
+		[reply] = self.say("facturas vencidas", self.STORE_MX)
+		self.assertEqual(self.body(reply), texts.text("not_understood", "es"))
+		self.assertFalse(frappe.db.exists("Chatbot Command", {"command": "overdue_invoices"}))
+
+
+class TestRepairsAndFailures(f.InterpreterTestCase):
+	def test_invalid_arguments_get_one_repair(self):
+		self.openai.script(
+			call("stock_balance", {"itm": "TORN-M8"}), call("stock_balance", STOCK), say("Quedan 150.")
+		)
+		[reply] = self.say("stock de TORN-M8")
+		self.assertEqual(self.body(reply), "Quedan 150.")
+		repair = self.openai.requests[1]["messages"][-1]
+		self.assertEqual(repair["role"], "tool")
+		self.assertIn("itm is not a known parameter", repair["content"])
+		self.assertEqual(
+			frappe.db.count("Chatbot Command", {"command": "stock_balance", "status": "Succeeded"}), 1
+		)
+
+	def test_broken_json_twice_ends_politely(self):
+		self.openai.script(call("stock_balance", "{not json"), call("stock_balance", '{"item": 5}'))
+		[reply] = self.say("stock?", self.US)
+		self.assertEqual(self.body(reply), texts.text("not_understood", "en"))
+		self.assertFalse(frappe.db.exists("Chatbot Command", {"command": "stock_balance"}))
+
+	def test_step_limit(self):
+		frappe.db.set_single_value("WhatsApp Chatbot Settings", "max_tool_steps", 2)
+		frappe.db.commit()
+		self.openai.script(*[call("stock_balance", STOCK) for _ in range(5)])
+		[reply] = self.say("stock?")
+		self.assertEqual(self.body(reply), texts.text("not_understood", "es"))
+		self.assertEqual(len(self.openai.requests), 2)
+
+	def test_openai_errors_end_in_an_apology_and_a_rerunnable_message(self):
+		# the SDK retries a timeout twice: three slow answers make one timeout for the user
+		slow = [say("tarde", delay=2)] * 3
+		for steps, timeout in (([fail(500)], 5), ([fail(429)], 5), ([fail(503)], 5), (slow, 1)):
+			with self.subTest(status=steps[0].status, timeout=timeout):
+				frappe.db.set_single_value("WhatsApp Chatbot Settings", "openai_timeout", timeout)
+				frappe.db.commit()
+				self.openai.reset()
+				self.openai.script(*steps)
+				[reply] = self.say("¿stock de TORN-M8?")
+				self.assertEqual(self.body(reply), texts.text("assistant_unavailable", "es"))
+				incoming = f.rows("Incoming")[-1]
+				self.assertEqual(incoming.status, "Failed")
+				self.assertIn("OpenAI", incoming.error_message)
+		# the team runs it again once OpenAI is back
+		self.openai.reset()
+		self.openai.script(say("Quedan 150."))
+		frappe.set_user(f.make_manager())
+		reprocess(incoming.name)
+		frappe.set_user("Administrator")
+		frappe.db.commit()
+		f.run_jobs()
+		self.assertEqual(self.body(self.graph.sent_messages()[-1]), "Quedan 150.")
+
+	def test_answers_are_made_fit_for_whatsapp(self):
+		self.openai.script(
+			say(
+				"## Stock\n\n| Almacén | Cantidad |\n|---|---|\n| Stores | 120 |\n| Tienda | 30 |\n\n**Total**: 150"
+			)
+		)
+		[reply] = self.say("stock")
+		self.assertEqual(self.body(reply), "*Stock*\n\n• Stores · 120\n• Tienda · 30\n\n*Total*: 150")
+
+	def test_long_answers_are_split(self):
+		self.openai.script(say("\n".join(f"Línea {i}: " + "x" * 80 for i in range(120))))
+		sent = self.say("todo")
+		self.assertGreater(len(sent), 1)
+		self.assertTrue(all(len(self.body(s)) <= 4096 for s in sent))
+
+
+class TestUsageBudgetMemory(f.InterpreterTestCase):
+	settings = {
+		"model_prices": [
+			{
+				"model": "gpt-4.1-mini",
+				"input_per_million": 0.4,
+				"cached_input_per_million": 0.1,
+				"output_per_million": 1.6,
+			}
+		]
+	}
+
+	def test_usage_on_message_command_and_conversation(self):
+		self.openai.cached_tokens = 100
+		self.addCleanup(setattr, self.openai, "cached_tokens", 0)
+		self.openai.script(call("stock_balance", STOCK), say("Quedan 150."))
+		self.say("stock de TORN-M8")
+		incoming = f.rows("Incoming")[-1]
+		self.assertGreater(incoming.prompt_tokens, 0)
+		self.assertEqual(incoming.cached_tokens, 200)  # two calls, 100 cached each
+		expected_cost = (
+			(incoming.prompt_tokens - 200) * 0.4 + 200 * 0.1 + incoming.completion_tokens * 1.6
+		) / 1e6
+		self.assertAlmostEqual(incoming.cost, expected_cost, places=9)
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual(
+			(command.prompt_tokens, command.completion_tokens),
+			(incoming.prompt_tokens, incoming.completion_tokens),
+		)
+		conversation = frappe.get_doc("Chatbot Conversation", incoming.conversation)
+		self.assertEqual(
+			(conversation.prompt_tokens, conversation.command_count), (incoming.prompt_tokens, 1)
+		)
+		self.openai.script(say("De nada."))
+		self.say("gracias")
+		conversation.reload()
+		self.assertEqual(conversation.prompt_tokens, sum(r.prompt_tokens for r in f.rows("Incoming")))
+
+	def test_daily_budget(self):
+		frappe.db.set_single_value("WhatsApp Chatbot Settings", "daily_token_budget", 50)
+		frappe.db.commit()
+		self.openai.script(say("Hola, ¿en qué te ayudo?"))
+		self.say("hola")
+		[blocked] = self.say("¿y el stock?")
+		self.assertEqual(self.body(blocked), texts.text("budget_exceeded", "es"))
+		self.assertEqual(len(self.openai.requests), 1)
+		[slash] = self.say("/stock_balance TORN-M8")  # shortcuts spend no tokens and still work
+		self.assertIn("150", self.body(slash))
+
+	def test_history_with_commands_in_short_form(self):
+		self.openai.script(call("stock_balance", STOCK), say("Quedan 150 en total."))
+		self.say("¿stock de TORN-M8?")
+		self.openai.script(say("En Tienda Centro hay 30."))
+		self.say("¿y en la tienda?")
+		messages = self.openai.requests[-1]["messages"]
+		self.assertEqual(messages[0]["role"], "system")
+		self.assertIn("WhatsApp", messages[0]["content"])
+		self.assertEqual([m["role"] for m in messages[2:]], ["user", "assistant", "user"])
+		self.assertEqual(messages[2]["content"], "¿stock de TORN-M8?")
+		self.assertIn("[stock_balance(item=TORN-M8) Succeeded:", messages[3]["content"])
+		self.assertIn("Quedan 150 en total.", messages[3]["content"])
+		# the instructions are byte-identical between turns: OpenAI's prompt cache can reuse them
+		self.assertEqual(self.openai.requests[0]["messages"][0], messages[0])
+		self.assertEqual(self.openai.requests[0]["tools"], self.openai.requests[-1]["tools"])
+
+
+class TestShortcuts(f.InterpreterTestCase):
+	def test_help_whoami_and_commands_without_the_model(self):
+		[help_] = self.say("/help", self.STORE_MX)
+		self.assertIn("/stock_balance", self.body(help_))
+		self.assertNotIn("/overdue_invoices", self.body(help_))
+		[who] = self.say("/whoami")
+		self.assertIn(self.sales, self.body(who))
+		self.assertIn("Sales User", self.body(who))
+		[stock] = self.say('/stock_balance TORN-M8 warehouse="Tienda Centro"')
+		self.assertIn("30", self.body(stock))
+		[unknown] = self.say("/bogus")
+		self.assertEqual(self.body(unknown), texts.text("unknown_command", "es", name="bogus"))
+		[refused] = self.say("/overdue_invoices", self.STORE_MX)
+		self.assertEqual(self.body(refused), texts.text("unknown_command", "es", name="overdue_invoices"))
+		self.assertEqual(self.openai.requests, [])
+
+	def test_writes_by_shortcut_still_ask_and_cancel_works(self):
+		[question] = self.say('/create_todo {"description": "Revisar inventario"}')
+		self.assertEqual(question["type"], "interactive")
+		[cancelled] = self.say("/cancel")
+		self.assertIn("Cancelado", self.body(cancelled))
+		self.assertFalse(frappe.db.exists("ToDo", {"description": ("like", "%Revisar inventario%")}))
+		[nothing] = self.say("/cancel")
+		self.assertEqual(self.body(nothing), texts.text("nothing_pending", "es"))
+
+
+class TestAdminDefinedCommands(f.InterpreterTestCase):
+	def setUp(self):
+		super().setUp()
+		frappe.db.delete("Chatbot Command Definition")
+		frappe.get_doc(
+			{
+				"doctype": "Chatbot Command Definition",
+				"command_name": "contar_registros",
+				"description": "Count records of a DocType the user may read",
+				"handler_type": "Whitelisted Method",
+				"method": "frappe.client.get_count",
+				"needs_confirmation": 0,
+				"parameters": [
+					{"parameter_name": "doctype", "type": "string", "required": 1, "description": "DocType"}
+				],
+				"roles": [{"role": "Sales User"}],
+			}
+		).insert()
+		frappe.db.commit()
+		self.addCleanup(lambda: (frappe.db.delete("Chatbot Command Definition"), frappe.db.commit()))
+
+	def test_definition_becomes_a_tool_for_its_roles(self):
+		self.openai.script(call("contar_registros", {"doctype": "Customer"}), say("ok"))
+		self.say("¿cuántos clientes hay?")
+		self.assertIn("contar_registros", self.tools_offered(0))
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual((command.command, command.status), ("contar_registros", "Succeeded"))
+		self.assertEqual(int(command.result), frappe.db.count("Customer"))
+		self.openai.script(say("ok"))
+		self.say("hola", self.STORE_MX)
+		self.assertNotIn("contar_registros", self.tools_offered())
+
+	def test_definitions_are_validated(self):
+		for values, message in (
+			({"command_name": "Bad Name"}, "lowercase"),
+			({"command_name": "stock_balance"}, "built-in"),
+			({"command_name": "x_method", "method": "frappe.get_doc"}, "not whitelisted"),
+		):
+			with self.subTest(values=values), self.assertRaisesRegex(frappe.ValidationError, message):
+				frappe.get_doc(
+					{
+						"doctype": "Chatbot Command Definition",
+						"description": "d",
+						"handler_type": "Whitelisted Method",
+						"method": "frappe.client.get_count",
+						**values,
+					}
+				).insert()
