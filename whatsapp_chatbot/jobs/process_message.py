@@ -74,7 +74,7 @@ def process_one(name: str) -> None:
 
 def handle(message, contact, conversation) -> None:
 	settings = get_settings()
-	if not settings.enabled:
+	if not settings.enabled and message.channel != "Terminal":  # the terminal needs no Meta setup
 		return finish(message, "Ignored", "the chatbot is disabled in WhatsApp Chatbot Settings")
 	if not permissions.contact_may_chat(contact):
 		refuse(message, contact, conversation, settings)
