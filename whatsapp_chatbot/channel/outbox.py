@@ -58,7 +58,8 @@ def queue(
 			"request_body": json.dumps(body, ensure_ascii=False),
 		}
 	).insert(ignore_permissions=True)
-	enqueue_send(doc.name)
+	if not frappe.flags.whatsapp_chatbot_send_inline:
+		enqueue_send(doc.name)
 	return doc.name
 
 
@@ -112,6 +113,25 @@ def enqueue_send(name: str, attempt: int = 0) -> None:
 		deduplicate=True,
 		enqueue_after_commit=True,
 	)
+
+
+def send_inline(contact: str) -> None:
+	"""Send what the processing job just queued, in that job: one job per turn instead of two
+	(every RQ job costs a fork). If it cannot, a send job takes over."""
+	try:
+		drain(contact)
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=f"WhatsApp inline send for {contact} failed; handed to a send job")
+		first = frappe.db.get_value(
+			MESSAGE,
+			{"contact": contact, "direction": "Outgoing", "status": "Queued"},
+			"name",
+			order_by="creation asc",
+		)
+		if first:
+			enqueue_send(first, attempt="inline-fallback")
+			frappe.db.commit()
 
 
 def drain(contact: str) -> int:

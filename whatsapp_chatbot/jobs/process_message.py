@@ -31,9 +31,17 @@ def process_message(message: str) -> None:
 		return
 	settings = get_settings()
 	with locks.held(f"contact:{row.sender_key}", timeout=int(settings.lock_timeout_seconds or 120)):
-		for name in pending(row.sender_key, row.creation):
-			process_one(name)
-			frappe.db.commit()  # each message is its own unit: a later failure must not undo this answer
+		# replies are queued here and sent by this job once the turn is committed (see send_inline)
+		frappe.flags.whatsapp_chatbot_send_inline = True
+		try:
+			for name in pending(row.sender_key, row.creation):
+				process_one(name)
+				frappe.db.commit()  # each message is its own unit: a later failure must not undo this answer
+		finally:
+			frappe.flags.whatsapp_chatbot_send_inline = False
+	contact = frappe.db.get_value(MESSAGE, message, "contact")
+	if contact:
+		outbox.send_inline(contact)
 
 
 def pending(sender_key: str, up_to) -> list[str]:

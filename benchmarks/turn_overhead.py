@@ -1,0 +1,104 @@
+"""Turn overhead benchmark: webhook → reply at the (fake) Graph server for N read commands.
+
+The fake OpenAI and Graph servers answer instantly, so what is measured is our own overhead: the
+webhook request, the RQ job(s) on one worker, the command against ERPNext, the outbox send.
+Each turn: the model calls stock_balance, gets the result, answers; the answer goes out.
+
+    cd ~/frappe-bench/sites
+    ../env/bin/python ../apps/whatsapp_chatbot/benchmarks/turn_overhead.py --site test.localhost -n 200
+
+Prints p50/p99 seconds from the webhook POST to the reply arriving, and jobs per turn.
+Writes test data (a company of its own, contacts, messages) and removes the messages at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--site", default="test.localhost")
+	parser.add_argument("-n", "--turns", type=int, default=200)
+	args = parser.parse_args()
+
+	import frappe
+
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	import requests
+
+	from whatsapp_chatbot.tests import factories as f
+	from whatsapp_chatbot.tests.erpnext_data import make_erpnext_data
+	from whatsapp_chatbot.tests.fake_graph import FakeGraph
+	from whatsapp_chatbot.tests.fake_openai import FakeOpenAI, call, from_request, say
+	from whatsapp_chatbot.tests.processes import WebServer, Worker
+
+	facts = make_erpnext_data()
+	graph = FakeGraph(access_token=f.ACCESS_TOKEN).start()
+	model = FakeOpenAI().start()
+	model.default = from_request(
+		lambda r: (
+			say("Quedan 150.")
+			if r["messages"][-1]["role"] == "tool"
+			else call("stock_balance", {"item": "TORN-M8", "warehouse": None})
+		)
+	)
+	f.clean()
+	f.make_settings(
+		graph.base_url, openai_api_key="sk-bench", openai_base_url=model.base_url, openai_timeout=10
+	)
+	user = f.make_chat_user("chatbot-bench@example.com", ("Stock User",), facts.company)
+	wa_id = "5215500009999"
+	f.make_contact(wa_id, user=user)
+
+	latencies = []
+	web = WebServer(workers=2).start()
+	worker = Worker(queues="short,default", name="bench-worker").start()
+	try:
+		session = requests.Session()
+
+		def turn(index: int) -> float:
+			raw, headers = f.signed(f.text_webhook(f"stock TORN-M8 #{index}", wa_id=wa_id))
+			before = len(graph.sent_messages())
+			started = time.perf_counter()
+			response = session.post(
+				web.base_url + "/api/method/whatsapp_chatbot.api.webhook",
+				data=raw,
+				headers=web.headers(headers),
+				timeout=30,
+			)
+			response.raise_for_status()
+			graph.wait_for(lambda g: len(g.sent_messages()) > before, timeout=60)
+			return time.perf_counter() - started
+
+		for index in range(5):  # warm-up: imports and caches in the worker's parent process
+			turn(-index - 1)
+		for index in range(args.turns):
+			latencies.append(turn(index))
+	finally:
+		worker.stop()
+		web.stop()
+		graph.stop()
+		model.stop()
+
+	frappe.db.rollback()
+	turns = frappe.db.count("Chatbot Message", {"direction": "Incoming", "status": "Answered"})
+	commands = frappe.db.count("Chatbot Command", {"status": "Succeeded"})
+	latencies.sort()
+	print(
+		f"\nturn_overhead: {args.turns} read commands, one RQ worker, fake OpenAI and Graph answering instantly"
+	)
+	print(
+		f"p50 {statistics.median(latencies):.3f} s   p90 {latencies[int(len(latencies) * 0.9)]:.3f} s   p99 {latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]:.3f} s   max {latencies[-1]:.3f} s"
+	)
+	print(f"answered turns: {turns}, commands run: {commands}, model calls: {len(model.requests)}")
+	print("aim: p50 under 0.3 s")
+	f.clean()
+
+
+if __name__ == "__main__":
+	main()
