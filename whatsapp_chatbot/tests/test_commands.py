@@ -103,18 +103,23 @@ class TestReadCommands(f.InterpreterTestCase):
 				"fields": ["name", "customer_name"],
 				"order_by": None,
 				"limit": None,
+				"count_only": None,
 			},
 		)
 		self.assertEqual([r["name"] for r in found["rows"]], ["Acme Corp"])
 		_, counted = self.ask(
 			"how many submitted invoices does Acme have?",
-			"count_documents",
+			"find_documents",
 			{
 				"doctype": "Sales Invoice",
 				"filters": [
 					{"field": "customer", "operator": "=", "value": "Acme Corp"},
 					{"field": "docstatus", "operator": "=", "value": "1"},
 				],
+				"fields": None,
+				"order_by": None,
+				"limit": None,
+				"count_only": True,
 			},
 			self.US,
 		)
@@ -132,7 +137,6 @@ class TestReadCommands(f.InterpreterTestCase):
 				"doctype": "Sales Invoice",
 				"sum_field": "grand_total",
 				"group_by": "customer",
-				"date_field": "posting_date",
 				"from_date": frappe.utils.add_days(self.facts.anchor, -90),
 				"to_date": self.facts.anchor,
 				"filters": [{"field": "company", "operator": "=", "value": self.facts.company}],

@@ -10,8 +10,8 @@ from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Result, command
 from whatsapp_chatbot.tools.schema import Param
 
-ITEM = Param("string", "Item code or item name, e.g. TORN-M8")
-LIMIT = Param("integer", "How many rows (default 10)", required=False, minimum=1, maximum=50)
+ITEM = Param("string", "item code or name")
+LIMIT = Param("integer", "default 10", required=False, minimum=1, maximum=50)
 
 
 def resolve(doctype: str, text: str, title_field: str) -> str:

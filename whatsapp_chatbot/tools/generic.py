@@ -18,41 +18,40 @@ MAX_ROWS = 50
 
 FILTER = Param(
 	"object",
-	"One condition",
+	"",
 	properties={
-		"field": Param("string", "Field name"),
-		"operator": Param("string", "Comparison", enum=metadata.OPERATORS),
-		"value": Param("string", "Value to compare with; for in/not in a comma-separated list"),
+		"field": Param("string", ""),
+		"operator": Param("string", "", enum=metadata.OPERATORS),
+		"value": Param("string", "comma-separated for in / not in"),
 	},
 )
-FILTERS = Param("array", "Conditions, all of which must hold", required=False, items=FILTER)
-DOCTYPE = Param("string", "DocType name, e.g. Customer, Sales Invoice, Item")
+FILTERS = Param("array", "conditions, all must hold", required=False, items=FILTER)
+DOCTYPE = Param("string", "e.g. Customer, Sales Invoice")
 
 
 @command(
 	"find_documents",
-	"List documents of a DocType the user may read, with optional conditions, columns, order and limit.",
+	"List, or count, documents of any DocType the user may read.",
 	{
 		"doctype": DOCTYPE,
 		"filters": FILTERS,
-		"fields": Param(
-			"array",
-			"Columns to return (default: the list view columns)",
-			required=False,
-			items=Param("string", "Field name"),
-		),
-		"order_by": Param("string", "Field to sort by, optionally followed by asc or desc", required=False),
-		"limit": Param(
-			"integer", "How many rows (default 10, at most 50)", required=False, minimum=1, maximum=MAX_ROWS
-		),
+		"fields": Param("array", "columns (default: list view)", required=False, items=Param("string", "")),
+		"order_by": Param("string", "field [asc|desc]", required=False),
+		"limit": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_ROWS),
+		"count_only": Param("boolean", "just count", required=False),
 	},
 )
-def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None) -> Result:
+def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None, count_only=None) -> Result:
 	meta = metadata.doctype(doctype)
+	conditions = metadata.filters(meta, filters)
+	if count_only:
+		rows = frappe.get_list(meta.name, filters=conditions, fields=["count(*) as count"])
+		count = rows[0]["count"] if rows else 0
+		return Result(f"{meta.name}: {count}", data={"doctype": meta.name, "count": count})
 	columns = [metadata.field(meta, f) for f in fields] if fields else metadata.readable_fields(meta)
 	rows = frappe.get_list(
 		meta.name,
-		filters=metadata.filters(meta, filters),
+		filters=conditions,
 		fields=columns,
 		order_by=_order_by(meta, order_by),
 		limit_page_length=limit or 10,
@@ -70,21 +69,9 @@ def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None
 
 
 @command(
-	"count_documents",
-	"Count the documents of a DocType the user may read, with optional conditions.",
-	{"doctype": DOCTYPE, "filters": FILTERS},
-)
-def count_documents(doctype, filters=None) -> Result:
-	meta = metadata.doctype(doctype)
-	rows = frappe.get_list(meta.name, filters=metadata.filters(meta, filters), fields=["count(*) as count"])
-	count = rows[0]["count"] if rows else 0
-	return Result(f"{meta.name}: {count}", data={"doctype": meta.name, "count": count})
-
-
-@command(
 	"get_document",
-	"Show one document with its fields and child rows (e.g. an invoice with its items).",
-	{"doctype": DOCTYPE, "name": Param("string", "The document's name / ID, e.g. ACC-SINV-2026-00001")},
+	"One document with its fields and child rows.",
+	{"doctype": DOCTYPE, "name": Param("string", "document id")},
 )
 def get_document(doctype, name) -> Result:
 	meta = metadata.doctype(doctype)
@@ -116,18 +103,15 @@ def get_document(doctype, name) -> Result:
 
 @command(
 	"totals_by_group",
-	"Sum a numeric field grouped by another field over a period, e.g. Sales Invoice grand_total by customer this month.",
+	"Sum a numeric field grouped by another field, optionally over a period (e.g. Sales Invoice grand_total by customer).",
 	{
 		"doctype": DOCTYPE,
-		"sum_field": Param("string", "Numeric field to add up, e.g. grand_total"),
-		"group_by": Param("string", "Field to group by, e.g. customer"),
-		"date_field": Param("string", "Date field for the period (e.g. posting_date)", required=False),
-		"from_date": Param("date", "Start of the period", required=False),
-		"to_date": Param("date", "End of the period", required=False),
+		"sum_field": Param("string", "numeric field"),
+		"group_by": Param("string", "field"),
+		"from_date": Param("date", "", required=False),
+		"to_date": Param("date", "", required=False),
 		"filters": FILTERS,
-		"limit": Param(
-			"integer", "How many groups (default 10)", required=False, minimum=1, maximum=MAX_ROWS
-		),
+		"limit": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_ROWS),
 	},
 )
 def totals_by_group(
@@ -140,7 +124,7 @@ def totals_by_group(
 	if meta.is_submittable:
 		conditions.append([meta.name, "docstatus", "=", 1])
 	if from_date or to_date:
-		date_field = metadata.field(meta, date_field or "creation", metadata.DATE_TYPES)
+		date_field = _period_field(meta)
 		if from_date:
 			conditions.append([meta.name, date_field, ">=", getdate(from_date)])
 		if to_date:
@@ -162,6 +146,15 @@ def totals_by_group(
 		"\n".join(lines) or "Nothing in that period."
 	)
 	return Result(text, data={"doctype": meta.name, "groups": rows, "total_of_shown": total})
+
+
+def _period_field(meta) -> str:
+	"""The date a period refers to: the posting date of transactions, else when it was created."""
+	for fieldname in ("posting_date", "transaction_date", "date", "schedule_date"):
+		df = meta.get_field(fieldname)
+		if df and df.fieldtype in metadata.DATE_TYPES:
+			return fieldname
+	return "creation"
 
 
 def _order_by(meta, order_by: str | None) -> str:

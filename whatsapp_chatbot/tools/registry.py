@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from whatsapp_chatbot.tools.schema import NAME_PATTERN, Param, object_schema, validate, with_defaults
+from whatsapp_chatbot.tools.schema import (
+	NAME_PATTERN,
+	Param,
+	for_model,
+	object_schema,
+	validate,
+	with_defaults,
+)
 
 READ, WRITE, LONG = "Read", "Write", "Long"
 
@@ -67,7 +74,7 @@ class Command:
 			"function": {
 				"name": self.name,
 				"description": self.description,
-				"parameters": self.schema,
+				"parameters": for_model(self.schema),
 				"strict": True,
 			},
 		}

@@ -34,12 +34,17 @@ class Param:
 
 	def schema(self) -> dict:
 		if self.type == "date":
-			schema: dict = {"type": "string", "description": f"{self.description} (YYYY-MM-DD)".strip()}
+			schema: dict = {
+				"type": "string",
+				"format": "date",
+				"description": f"{self.description} (YYYY-MM-DD)".strip(),
+			}
 		elif self.type == "object":
 			schema = object_schema(self.properties)
-			schema["description"] = self.description
 		else:
-			schema = {"type": self.type, "description": self.description}
+			schema = {"type": self.type}
+		if self.description and "description" not in schema:
+			schema["description"] = self.description
 		if self.enum is not None:
 			schema["enum"] = list(self.enum)
 		if self.type == "array" and self.items is not None:
@@ -69,6 +74,20 @@ def object_schema(properties: dict[str, Param]) -> dict:
 	}
 
 
+# Checked here but not sent: OpenAI's strict mode rejects or ignores length and numeric bounds on
+# some models, and every token of the tools block is paid on every call.
+VALIDATION_ONLY = frozenset({"minimum", "maximum", "maxLength", "minItems", "format"})
+
+
+def for_model(schema: Any) -> Any:
+	"""The schema as sent to the model: the same shape without validation-only keywords."""
+	if isinstance(schema, dict):
+		return {k: for_model(v) for k, v in schema.items() if k not in VALIDATION_ONLY}
+	if isinstance(schema, list):
+		return [for_model(v) for v in schema]
+	return schema
+
+
 def validate(value: Any, schema: dict, path: str = "arguments") -> list[str]:
 	"""Every way `value` breaks `schema`, as readable sentences (empty list: valid)."""
 	errors: list[str] = []
@@ -87,7 +106,7 @@ def validate(value: Any, schema: dict, path: str = "arguments") -> list[str]:
 	if kind == "string":
 		if "maxLength" in schema and len(value) > schema["maxLength"]:
 			errors.append(f"{path} is longer than {schema['maxLength']} characters")
-		if "YYYY-MM-DD" in schema.get("description", "") and not _is_date(value):
+		if schema.get("format") == "date" and not _is_date(value):
 			errors.append(f"{path} must be a date as YYYY-MM-DD")
 	if kind in ("integer", "number"):
 		if "minimum" in schema and value < schema["minimum"]:

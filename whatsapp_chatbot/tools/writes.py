@@ -22,9 +22,9 @@ LINE = Param(
 	"object",
 	"One line",
 	properties={
-		"item": Param("string", "Item code or name"),
+		"item": Param("string", "item code or name"),
 		"qty": Param("number", "Quantity", minimum=0.000001),
-		"rate": Param("number", "Unit price; null for the price list rate", required=False, minimum=0),
+		"rate": Param("number", "null: price list", required=False, minimum=0),
 	},
 )
 
@@ -92,7 +92,7 @@ def _preview_sales(doctype, customer, items, delivery_date=None) -> str:
 
 @command(
 	"create_sales_document",
-	"Create a DRAFT Quotation, Sales Order or Sales Invoice for a customer with items and quantities. The user confirms first.",
+	"Create a draft Quotation, Sales Order or Sales Invoice for a customer.",
 	{
 		"doctype": Param("string", "Which document", enum=SALES_DOCTYPES),
 		"customer": Param("string", "Customer name"),
@@ -115,8 +115,8 @@ def create_sales_document(doctype, customer, items, delivery_date=None) -> Resul
 
 
 DOC_REF = {
-	"doctype": Param("string", "DocType, e.g. Sales Invoice"),
-	"name": Param("string", "Document name / ID"),
+	"doctype": Param("string", "e.g. Sales Invoice"),
+	"name": Param("string", "document id"),
 }
 
 
@@ -144,7 +144,7 @@ def _summary(doc) -> str:
 
 @command(
 	"submit_document",
-	"Submit a draft document (e.g. a Sales Invoice). The user confirms first.",
+	"Submit a draft document.",
 	DOC_REF,
 	kind=WRITE,
 	preview=lambda doctype, name: f"Submit {_summary(_submittable(doctype, name, 0, 'submitted'))}?",
@@ -160,7 +160,7 @@ def submit_document(doctype, name) -> Result:
 
 @command(
 	"cancel_document",
-	"Cancel a submitted document. The user confirms first.",
+	"Cancel a submitted document.",
 	DOC_REF,
 	kind=WRITE,
 	preview=lambda doctype, name: f"Cancel {_summary(_submittable(doctype, name, 1, 'cancelled'))}?",
@@ -176,7 +176,7 @@ def cancel_document(doctype, name) -> Result:
 
 @command(
 	"create_todo",
-	"Create a ToDo (a task) for the user, optionally with a date. The user confirms first.",
+	"Create a ToDo (task) for the user.",
 	{
 		"description": Param("string", "What to do", max_length=1000),
 		"date": Param("date", "When", required=False),
@@ -202,7 +202,7 @@ def create_todo(description, date=None) -> Result:
 
 @command(
 	"add_comment",
-	"Add a comment to a document. The user confirms first.",
+	"Add a comment to a document.",
 	{**DOC_REF, "text": Param("string", "The comment", max_length=2000)},
 	kind=WRITE,
 	preview=lambda doctype, name, text: f"Comment on {_readable(doctype, name).doctype} {name}: “{text}”",

@@ -5,7 +5,7 @@ from whatsapp_chatbot import formatting
 from whatsapp_chatbot.interpreter import prompt
 from whatsapp_chatbot.interpreter.usage import Usage, price_for
 from whatsapp_chatbot.tools.registry import READ, WRITE, Command, Result, parse_arguments
-from whatsapp_chatbot.tools.schema import Param, object_schema, validate, with_defaults
+from whatsapp_chatbot.tools.schema import Param, for_model, object_schema, validate, with_defaults
 
 LINE = Param(
 	"object",
@@ -80,7 +80,11 @@ class TestRegistry(unittest.TestCase):
 		tool = self.command().tool()
 		self.assertEqual(tool["type"], "function")
 		self.assertTrue(tool["function"]["strict"])
-		self.assertEqual(tool["function"]["parameters"], object_schema(PARAMS))
+		sent = json.dumps(tool["function"]["parameters"])
+		self.assertEqual(tool["function"]["parameters"], for_model(object_schema(PARAMS)))
+		for keyword in ("minimum", "maximum", "minItems", "format"):  # checked by us, not sent
+			self.assertNotIn(f'"{keyword}"', sent)
+		self.assertIn("YYYY-MM-DD", sent)
 
 	def test_names_and_writes_are_checked(self):
 		with self.assertRaises(ValueError):
