@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter import client, loop, shortcuts
 from whatsapp_chatbot.interpreter.loop import TurnFailed
 from whatsapp_chatbot.tools import confirmation
@@ -67,6 +68,13 @@ def answer(turn: Turn) -> list:
 			turn.contact.name
 		):
 			return confirmation.handle_typed(turn, yes=confirmation.is_yes(text))
+		word = confirmation.normalise_reply(text)
+		if word in ("cancel", "cancelar", "para", "stop"):
+			stopped = long_commands.cancel_latest(turn)
+			if stopped:
+				return stopped
+		if word in ("status", "estado"):
+			return long_commands.status(turn)
 	if message.message_type not in UNDERSTOOD_TYPES or not text:
 		return [outgoing.text(texts.text("unsupported_type", turn.language))]
 	if not client.is_configured():

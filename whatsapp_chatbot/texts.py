@@ -71,6 +71,28 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "You are *{full_name}* ({user}).\nRoles: {roles}\nLanguage: {lang}",
 		"es": "Eres *{full_name}* ({user}).\nRoles: {roles}\nIdioma: {lang}",
 	},
+	"working": {
+		"en": "⏳ Working on it (ref {ref}). I'll tell you how it goes.",
+		"es": "⏳ Estoy en ello (ref {ref}). Te voy contando cómo va.",
+	},
+	"progress": {"en": "⏳ {ref}: {percent}% done{note}", "es": "⏳ {ref}: {percent}% listo{note}"},
+	"long_failed": {
+		"en": "Sorry, {ref} did not finish ({reason}). You can ask again.",
+		"es": "Lo siento, {ref} no terminó ({reason}). Puedes pedirlo de nuevo.",
+	},
+	"long_cancelled": {
+		"en": "Stopped {ref}. Nothing more will be sent.",
+		"es": "Detuve {ref}. No se enviará nada más.",
+	},
+	"cancel_requested": {"en": "Stopping {ref}…", "es": "Deteniendo {ref}…"},
+	"status_none": {
+		"en": "Nothing is running for you right now.",
+		"es": "No hay nada en curso para ti ahora.",
+	},
+	"status_line": {
+		"en": "• {ref} {command}: {status} {percent}%",
+		"es": "• {ref} {command}: {status} {percent}%",
+	},
 	"failed": {
 		"en": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
 		"es": "Lo siento, algo falló al procesar tu mensaje. Quedó guardado y el equipo puede reintentarlo.",

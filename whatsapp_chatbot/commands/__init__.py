@@ -13,9 +13,11 @@ from frappe.commands import get_site, pass_context
 
 if "worker" in sys.argv[1:4] or "worker-pool" in sys.argv[1:4]:
 	import whatsapp_chatbot.jobs.process_message
+	import whatsapp_chatbot.jobs.run_long_command
 	import whatsapp_chatbot.jobs.send
 	import whatsapp_chatbot.tools.documents
 	import whatsapp_chatbot.tools.erpnext
+	import whatsapp_chatbot.tools.exports
 	import whatsapp_chatbot.tools.generic
 	import whatsapp_chatbot.tools.writes
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import now_datetime, strip_html
 
+from whatsapp_chatbot.realtime.progress import Cancelled
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Command, Result
 
@@ -65,6 +66,8 @@ def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:
 	except (CommandError, frappe.ValidationError) as e:
 		_undo()
 		return Outcome(error=_message(e) or type(e).__name__)
+	except Cancelled:
+		raise  # the long-command job turns it into a Cancelled command
 	except Exception:
 		_undo()
 		frappe.log_error(title=f"WhatsApp command {command.name} failed")

@@ -15,6 +15,7 @@ from frappe.utils import getdate, nowdate
 from whatsapp_chatbot import formatting, texts
 from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter import client as openai_client
 from whatsapp_chatbot.interpreter import history, prompt
 from whatsapp_chatbot.interpreter.usage import Usage, price_for
@@ -96,6 +97,9 @@ def run(turn) -> list:
 						messages.append(_tool_result(call.id, preview.for_model()))
 						continue
 					replies, stop = bodies, True
+					break
+				if long_commands.runs_long(command, arguments, user, settings):
+					replies, stop = long_commands.start(turn, command, arguments), True
 					break
 				doc, outcome = local.run_recorded(turn, command, arguments)
 				executed.append(doc)

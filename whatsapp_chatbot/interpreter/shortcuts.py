@@ -13,6 +13,7 @@ import frappe
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter.arguments import ArgumentError, parse, parse_arguments
 from whatsapp_chatbot.tools import catalogue, confirmation
 from whatsapp_chatbot.tools.registry import WRITE
@@ -33,7 +34,9 @@ def run(turn, name: str, rest: str) -> list[dict]:
 			)
 		]
 	if name in ("cancel", "cancelar"):
-		return confirmation.handle_typed(turn, yes=False)
+		return cancel(turn)
+	if name in ("status", "estado"):
+		return long_commands.status(turn)
 	command = catalogue.find(name, user)
 	if command is None:
 		return [outgoing.text(texts.text("unknown_command", language, name=name))]
@@ -47,6 +50,8 @@ def run(turn, name: str, rest: str) -> list[dict]:
 	if command.kind == WRITE or command.extra.get("needs_confirmation"):
 		bodies, preview = confirmation.propose(turn, command, arguments)
 		return bodies or [outgoing.text(texts.text("command_failed", language, error=preview.error))]
+	if long_commands.runs_long(command, arguments, user, turn.settings):
+		return long_commands.start(turn, command, arguments)
 	_doc, outcome = local.run_recorded(turn, command, arguments)
 	if not outcome.ok:
 		key = "not_permitted" if outcome.refused else "command_failed"
@@ -56,11 +61,18 @@ def run(turn, name: str, rest: str) -> list[dict]:
 	return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]
 
 
+def cancel(turn) -> list[dict]:
+	"""A pending confirmation first; else the running or queued long command."""
+	if confirmation.has_pending(turn.contact.name):
+		return confirmation.handle_typed(turn, yes=False)
+	return long_commands.cancel_latest(turn) or confirmation.handle_typed(turn, yes=False)
+
+
 def help_text(user: str, language: str) -> str:
 	lines = [texts.text("help_header", language)]
 	for command in catalogue.for_user(user):
 		first = next(iter(command.params), None)
 		usage = f" {first}=…" if first else ""
 		lines.append(f"• /{command.name}{usage} — {command.description.split('. ')[0]}")
-	lines += ["• /whoami", "• /cancel"]
+	lines += ["• /status", "• /cancel", "• /whoami"]
 	return "\n".join(lines)

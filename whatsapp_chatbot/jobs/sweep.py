@@ -27,6 +27,7 @@ def sweep() -> dict:
 	stale = add_to_date(now, seconds=-int(settings.stale_after_seconds or 180))
 	counts = {"incoming": 0, "outgoing": 0, "statuses": 0}
 	counts["expired_confirmations"] = confirmation.expire_stale()
+	counts["dead_long_commands"] = fail_dead_long_commands(settings)
 
 	for row in frappe.get_all(
 		MESSAGE,
@@ -75,3 +76,45 @@ def sweep() -> dict:
 	):
 		counts["statuses"] += statuses.apply_pending(wamid)
 	return counts
+
+
+def fail_dead_long_commands(settings) -> int:
+	"""Running long commands whose heartbeat stopped (killed worker, job past its timeout) are
+	Failed, and the user is told once (the reply's outbox key makes it once)."""
+	from whatsapp_chatbot import texts
+	from whatsapp_chatbot.channel import contacts
+	from whatsapp_chatbot.realtime import progress
+
+	grace = add_to_date(now_datetime(), seconds=-progress.HEARTBEAT_TTL)
+	failed = 0
+	for name in frappe.get_all(
+		"Chatbot Command",
+		filters={"status": "Running", "kind": "Long", "started_at": ("<", grace)},
+		pluck="name",
+		limit=200,
+	):
+		if progress.is_alive(name):
+			continue
+		doc = frappe.get_doc("Chatbot Command", name, for_update=True)
+		if doc.status != "Running":
+			continue
+		doc.db_set(
+			{
+				"status": "Failed",
+				"finished_at": now_datetime(),
+				"error": "the job stopped (worker killed or job timed out)",
+			}
+		)
+		contact = frappe.get_doc(contacts.CONTACT, doc.contact)
+		language = contacts.language_of(contact, settings)
+		reason = {"es": "el proceso se detuvo", "en": "the job stopped"}.get(language, "the job stopped")
+		outbox.queue_text(
+			contact,
+			texts.text("long_failed", language, ref=doc.name, reason=reason),
+			doc.conversation,
+			answers=doc.message,
+			key=f"{doc.name}:result",
+		)
+		progress.publish(doc, doc.progress or 0, status="Failed")
+		failed += 1
+	return failed

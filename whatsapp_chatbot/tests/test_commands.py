@@ -99,7 +99,7 @@ class TestReadCommands(f.InterpreterTestCase):
 			"find_documents",
 			{
 				"doctype": "Customer",
-				"filters": [{"field": "customer_name", "operator": "like", "value": "Acme%"}],
+				"filters": ["customer_name like Acme%"],
 				"fields": ["name", "customer_name"],
 				"order_by": None,
 				"limit": None,
@@ -113,8 +113,8 @@ class TestReadCommands(f.InterpreterTestCase):
 			{
 				"doctype": "Sales Invoice",
 				"filters": [
-					{"field": "customer", "operator": "=", "value": "Acme Corp"},
-					{"field": "docstatus", "operator": "=", "value": "1"},
+					"customer = Acme Corp",
+					"docstatus = 1",
 				],
 				"fields": None,
 				"order_by": None,
@@ -139,7 +139,7 @@ class TestReadCommands(f.InterpreterTestCase):
 				"group_by": "customer",
 				"from_date": frappe.utils.add_days(self.facts.anchor, -90),
 				"to_date": self.facts.anchor,
-				"filters": [{"field": "company", "operator": "=", "value": self.facts.company}],
+				"filters": [f"company = {self.facts.company}"],
 				"limit": None,
 			},
 		)
@@ -192,7 +192,7 @@ class TestGenericReadsAreChecked(f.InterpreterTestCase):
 				"find_documents",
 				{
 					"doctype": "Customer",
-					"filters": [{"field": "password_hash", "operator": "=", "value": "x"}],
+					"filters": ["password_hash = x"],
 					"fields": None,
 					"order_by": None,
 					"limit": None,

@@ -186,7 +186,7 @@ class TestInjectionFromData(f.InterpreterTestCase):
 				"find_documents",
 				{
 					"doctype": "Customer",
-					"filters": [{"field": "customer_name", "operator": "like", "value": "Ignore%"}],
+					"filters": ["customer_name like Ignore%"],
 					"fields": None,
 					"order_by": None,
 					"limit": None,

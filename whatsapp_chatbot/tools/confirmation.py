@@ -128,6 +128,10 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict]:
 	if errors:
 		doc.db_set({"status": "Failed", "error": "; ".join(errors)})
 		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
+	if command.kind == "Long":
+		from whatsapp_chatbot.executors import long as long_commands
+
+		return long_commands.start(turn, command, arguments, doc)
 	doc, outcome = local.run_recorded(turn, command, arguments, doc)
 	if outcome.ok:
 		return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]

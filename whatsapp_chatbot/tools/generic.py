@@ -16,16 +16,14 @@ from whatsapp_chatbot.tools.schema import Param
 
 MAX_ROWS = 50
 
-FILTER = Param(
-	"object",
-	"",
-	properties={
-		"field": Param("string", ""),
-		"operator": Param("string", "", enum=metadata.OPERATORS),
-		"value": Param("string", "comma-separated for in / not in"),
-	},
+# Conditions as short strings ("customer = Acme Corp") rather than objects: the same meaning for
+# a third of the tokens, and the tools block is paid on every model call.
+FILTERS = Param(
+	"array",
+	"ANDed, e.g. 'posting_date >= 2026-01-01'",
+	required=False,
+	items=Param("string", ""),
 )
-FILTERS = Param("array", "conditions, all must hold", required=False, items=FILTER)
 DOCTYPE = Param("string", "e.g. Customer, Sales Invoice")
 
 
@@ -103,7 +101,7 @@ def get_document(doctype, name) -> Result:
 
 @command(
 	"totals_by_group",
-	"Sum a numeric field grouped by another field, optionally over a period (e.g. Sales Invoice grand_total by customer).",
+	"Sum a numeric field per value of another field (e.g. grand_total per customer).",
 	{
 		"doctype": DOCTYPE,
 		"sum_field": Param("string", "numeric field"),

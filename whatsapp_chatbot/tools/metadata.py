@@ -55,19 +55,26 @@ def field(meta, fieldname: str, types: set[str] | None = None) -> str:
 	return fieldname
 
 
-def filters(meta, conditions: list[dict] | None) -> list[list]:
-	"""[{field, operator, value}] → Frappe filters, every field and operator checked."""
+def parse_condition(text: str) -> tuple[str, str, str]:
+	"""'posting_date >= 2026-01-01' → ('posting_date', '>=', '2026-01-01')."""
+	field_name, _, rest = (text or "").strip().partition(" ")
+	rest = rest.strip()
+	for operator in sorted(OPERATORS, key=len, reverse=True):  # ">=" before ">", "not in" before "in"
+		if rest.lower().startswith(operator + " ") or rest.lower() == operator:
+			return field_name, operator, rest[len(operator) :].strip().strip("'\"")
+	raise CommandError(f"Cannot read the condition {text!r}: use 'field operator value'.")
+
+
+def filters(meta, conditions: list[str] | None) -> list[list]:
+	"""["field operator value", …] → Frappe filters, every field and operator checked."""
 	result = []
 	for condition in conditions or []:
-		operator = (condition.get("operator") or "=").lower()
-		if operator not in OPERATORS:
-			raise CommandError(f"Unknown operator {operator!r}.")
-		value = condition.get("value")
-		if operator in ("in", "not in") and isinstance(value, str):
+		fieldname, operator, value = parse_condition(condition)
+		if operator in ("in", "not in"):
 			value = [v.strip() for v in value.split(",") if v.strip()]
 		if operator == "is" and value not in ("set", "not set"):
 			raise CommandError("The operator 'is' takes 'set' or 'not set'.")
-		result.append([meta.name, field(meta, condition.get("field")), operator, value])
+		result.append([meta.name, field(meta, fieldname), operator, value])
 	return result
 
 

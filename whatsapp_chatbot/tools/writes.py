@@ -23,7 +23,7 @@ LINE = Param(
 	"One line",
 	properties={
 		"item": Param("string", "item code or name"),
-		"qty": Param("number", "Quantity", minimum=0.000001),
+		"qty": Param("number", "", minimum=0.000001),
 		"rate": Param("number", "null: price list", required=False, minimum=0),
 	},
 )
@@ -94,10 +94,10 @@ def _preview_sales(doctype, customer, items, delivery_date=None) -> str:
 	"create_sales_document",
 	"Create a draft Quotation, Sales Order or Sales Invoice for a customer.",
 	{
-		"doctype": Param("string", "Which document", enum=SALES_DOCTYPES),
-		"customer": Param("string", "Customer name"),
-		"items": Param("array", "Lines", items=LINE, min_items=1),
-		"delivery_date": Param("date", "Delivery date (Sales Order only)", required=False),
+		"doctype": Param("string", "", enum=SALES_DOCTYPES),
+		"customer": Param("string", "customer name"),
+		"items": Param("array", "", items=LINE, min_items=1),
+		"delivery_date": Param("date", "Sales Order only", required=False),
 	},
 	kind=WRITE,
 	roles=("Sales User", "Sales Manager", "Accounts User", "Accounts Manager"),

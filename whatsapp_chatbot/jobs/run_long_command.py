@@ -1,0 +1,85 @@
+"""RQ entry point (queue `long`): run one long Chatbot Command as its user, with progress, a
+heartbeat and cooperative cancellation, then deliver the result (executors/long.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import frappe
+from frappe.utils import now_datetime
+
+from whatsapp_chatbot import texts
+from whatsapp_chatbot.channel import contacts, outbox
+from whatsapp_chatbot.channel.settings import get_settings
+from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.executors import long as long_commands
+from whatsapp_chatbot.realtime import progress
+from whatsapp_chatbot.tools import catalogue
+
+COMMAND = "Chatbot Command"
+
+
+def run_long_command(command: str) -> None:
+	frappe.set_user("Administrator")
+	doc = frappe.get_doc(COMMAND, command, for_update=True)
+	if doc.status != "Queued":
+		return  # cancelled before it started, or a duplicate job
+	settings = get_settings()
+	contact = frappe.get_doc(contacts.CONTACT, doc.contact)
+	language = contacts.language_of(contact, settings)
+	started = time.monotonic()
+	doc.db_set({"status": "Running", "started_at": now_datetime(), "progress": 0})
+	progress.publish(doc, 0, status="Running")
+	frappe.db.commit()
+
+	definition = catalogue.find(doc.command, doc.run_as)
+	if definition is None:
+		outcome = local.Outcome(error="command no longer allowed for this user", refused=True)
+	else:
+		arguments, errors = definition.check(json.loads(doc.arguments or "{}"))
+		tracker = progress.Progress(doc, contact, language, settings)
+		with progress.tracking(tracker):
+			try:
+				outcome = (
+					local.Outcome(error="; ".join(errors))
+					if errors
+					else local.execute(definition, arguments, doc.run_as)
+				)
+			except progress.Cancelled:
+				return _cancelled(doc, contact, language)
+
+	status = "Succeeded" if outcome.ok else "Failed"
+	doc.db_set(
+		{
+			"status": status,
+			"finished_at": now_datetime(),
+			"duration": time.monotonic() - started,
+			"progress": 100 if outcome.ok else doc.progress,
+			"result": outcome.result.text[:10000] if outcome.ok else None,
+			"error": outcome.error,
+		}
+	)
+	long_commands.deliver(doc, outcome, contact, language)
+	progress.publish(doc, doc.progress, status=status)
+	frappe.db.commit()
+	outbox.send_inline(contact.name)
+	problem = long_commands.delivery_problem(doc)
+	if problem:
+		doc.db_set("error", problem)
+
+
+def _cancelled(doc, contact, language: str) -> None:
+	frappe.db.rollback()  # whatever the handler had started writing
+	doc.reload()
+	doc.db_set({"status": "Cancelled", "finished_at": now_datetime()})
+	outbox.queue_text(
+		contact,
+		texts.text("long_cancelled", language, ref=doc.name),
+		doc.conversation,
+		answers=doc.message,
+		key=f"{doc.name}:result",
+	)
+	progress.publish(doc, doc.progress or 0, status="Cancelled")
+	frappe.db.commit()
+	outbox.send_inline(contact.name)

@@ -1,0 +1,179 @@
+"""Exports that may take minutes: a filtered list of any readable DocType as XLSX, and any Query or
+Script Report the user may run, as XLSX or PDF. Both are long commands: above the size threshold
+they run on the `long` queue with progress; below it they run at once and still send the file.
+Built with what Frappe has: frappe.utils.xlsxutils (openpyxl) and frappe.utils.pdf (wkhtmltopdf).
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import getdate
+from frappe.utils.xlsxutils import make_xlsx
+
+from whatsapp_chatbot.realtime.progress import check_cancelled, report
+from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools.errors import CommandError
+from whatsapp_chatbot.tools.generic import DOCTYPE, FILTERS
+from whatsapp_chatbot.tools.registry import LONG, Result, command
+from whatsapp_chatbot.tools.schema import Param
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE = 500
+MAX_EXPORT_ROWS = 100_000
+
+
+def xlsx(title: str, columns: list[str], rows: list[list]) -> bytes:
+	return make_xlsx([columns, *rows], title[:30] or "Sheet1").getvalue()
+
+
+def _list_size(doctype, filters=None, **_ignored) -> Result:
+	meta = metadata.doctype(doctype)
+	rows = frappe.get_list(meta.name, filters=metadata.filters(meta, filters), fields=["count(*) as count"])
+	return Result("", data=rows[0]["count"] if rows else 0)
+
+
+@command(
+	"export_list",
+	"Send a list of documents as an XLSX file.",
+	{
+		"doctype": DOCTYPE,
+		"filters": FILTERS,
+		"fields": Param("array", "columns (default: list view)", required=False, items=Param("string", "")),
+		"limit": Param(
+			"integer", "max rows (default all)", required=False, minimum=1, maximum=MAX_EXPORT_ROWS
+		),
+	},
+	kind=LONG,
+	extra={"estimate": _list_size},
+)
+def export_list(doctype, filters=None, fields=None, limit=None) -> Result:
+	meta = metadata.doctype(doctype)
+	conditions = metadata.filters(meta, filters)
+	columns = [metadata.field(meta, f) for f in fields] if fields else metadata.readable_fields(meta)
+	total = min(_list_size(doctype, filters).data, limit or MAX_EXPORT_ROWS)
+	rows: list[list] = []
+	while len(rows) < total:
+		check_cancelled()
+		page = frappe.get_list(
+			meta.name,
+			filters=conditions,
+			fields=columns,
+			order_by=f"`tab{meta.name}`.`creation` asc, `tab{meta.name}`.`name` asc",
+			limit_start=len(rows),
+			limit_page_length=min(PAGE, total - len(rows)),
+			as_list=True,
+		)
+		if not page:
+			break
+		rows += [list(r) for r in page]
+		report(90 * len(rows) / total, f"{len(rows)}/{total}")
+	labels = [meta.get_label(c) if c not in metadata.STANDARD_FIELDS else c for c in columns]
+	content = xlsx(meta.name, labels, rows)
+	filename = f"{frappe.scrub(meta.name)}.xlsx"
+	return Result(
+		f"{meta.name}: {len(rows)} rows",
+		data={"doctype": meta.name, "rows_exported": len(rows)},
+		attachment=(filename, content, XLSX_MIME),
+	)
+
+
+FILTER_PAIR = Param("object", "", properties={"name": Param("string", ""), "value": Param("string", "")})
+
+
+def _report_size(report, filters=None, file_format=None) -> Result:
+	"""Days covered by the report's date filters: a year of General Ledger is a long job."""
+	values = _filters(filters)
+	start = values.get("from_date") or values.get("period_start_date")
+	end = values.get("to_date") or values.get("period_end_date") or values.get("report_date")
+	days = (getdate(end) - getdate(start)).days if start and end else 0
+	return Result("", data=days)
+
+
+@command(
+	"export_report",
+	"Send a report (General Ledger, Accounts Receivable, Stock Balance…) as a file.",
+	{
+		"report": Param("string", "report name"),
+		"filters": Param("array", "e.g. from_date, to_date", required=False, items=FILTER_PAIR),
+		"file_format": Param("string", "", enum=["xlsx", "pdf"], required=False),
+	},
+	kind=LONG,
+	extra={"estimate": _report_size},
+)
+def export_report(report, filters=None, file_format=None) -> Result:
+	from frappe.desk.query_report import run
+
+	name = frappe.db.get_value("Report", {"name": report}) or frappe.db.get_value(
+		"Report", {"name": ("like", f"%{report}%")}
+	)
+	if not name:
+		raise CommandError(f"There is no report called {report!r}.")
+	doc = frappe.get_doc("Report", name)
+	if doc.report_type not in ("Query Report", "Script Report"):
+		raise CommandError(f"{name} cannot be exported here.")
+	if not doc.is_permitted():
+		raise frappe.PermissionError(f"You may not run the report {name}")
+	values = _filters(filters)
+	if "company" not in values and any(f.get("fieldname") == "company" for f in doc.get("filters") or []):
+		values["company"] = frappe.defaults.get_user_default("Company")
+	report(10, name)
+	check_cancelled()
+	output = run(name, filters=values, ignore_prepared_report=True)
+	check_cancelled()
+	report(70, f"{len(output.get('result') or [])} rows")
+	columns = [_column(c) for c in output.get("columns") or []]
+	rows = [_row(r, columns) for r in output.get("result") or [] if r]
+	labels = [c["label"] for c in columns]
+	if (file_format or "xlsx") == "pdf":
+		content, filename, mime = (
+			_pdf(name, values, labels, rows),
+			f"{frappe.scrub(name)}.pdf",
+			"application/pdf",
+		)
+	else:
+		content, filename, mime = xlsx(name, labels, rows), f"{frappe.scrub(name)}.xlsx", XLSX_MIME
+	report(95, filename)
+	return Result(
+		f"{name}: {len(rows)} rows",
+		data={"report": name, "rows": len(rows)},
+		attachment=(filename, content, mime),
+	)
+
+
+def _filters(filters) -> dict:
+	return {f["name"]: f["value"] for f in filters or [] if f.get("name")}
+
+
+def _column(column) -> dict:
+	if isinstance(column, dict):
+		return {
+			"fieldname": column.get("fieldname") or column.get("label"),
+			"label": column.get("label") or column.get("fieldname"),
+		}
+	label = str(column).split(":")[0]
+	return {"fieldname": frappe.scrub(label), "label": label}
+
+
+def _row(row, columns: list[dict]) -> list:
+	if isinstance(row, dict):
+		return [row.get(c["fieldname"]) for c in columns]
+	return list(row)[: len(columns)]
+
+
+def _pdf(title: str, filters: dict, labels: list[str], rows: list[list]) -> bytes:
+	from frappe.utils.pdf import get_pdf
+
+	html = frappe.render_template(
+		"""<h2>{{ title }}</h2><p>{{ subtitle }}</p>
+<table border="1" cellspacing="0" cellpadding="3" style="border-collapse:collapse;font-size:9px">
+<tr>{% for l in labels %}<th>{{ l }}</th>{% endfor %}</tr>
+{% for r in rows %}<tr>{% for v in r %}<td>{{ v if v is not none else "" }}</td>{% endfor %}</tr>{% endfor %}
+</table>""",
+		{
+			"title": title,
+			"subtitle": ", ".join(f"{k}: {v}" for k, v in filters.items()),
+			"labels": labels,
+			"rows": rows,
+		},
+	)
+	return get_pdf(html, {"orientation": "Landscape"} if len(labels) > 6 else None)
