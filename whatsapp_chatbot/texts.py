@@ -90,8 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
 		"es": "No hay nada en curso para ti ahora.",
 	},
 	"status_line": {
-		"en": "• {ref} {command}: {status} {percent}%",
-		"es": "• {ref} {command}: {status} {percent}%",
+		"en": "• {ref} {command}: {status}, {percent}% done",
+		"es": "• {ref} {command}: {status}, {percent}% listo",
 	},
 	"failed": {
 		"en": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
