@@ -239,15 +239,21 @@ def call_webhook(
 def queued_jobs(queue: str = "short") -> list:
 	from frappe.utils.background_jobs import get_queue
 
-	prefix = f"{frappe.local.site}::{JOB_PREFIX}"
-	return [job for job in get_queue(queue).get_jobs() if job.id.startswith(prefix)]
+	# the app's jobs of this site (long commands use the command's name as job id)
+	site = f"{frappe.local.site}::"
+	return [
+		job
+		for job in get_queue(queue).get_jobs()
+		if job.id.startswith(site)
+		and str((job.kwargs or {}).get("method", "")).startswith(JOB_PREFIX[:-1] + ".")
+	]
 
 
-def run_jobs(max_rounds: int = 200) -> list[str]:
+def run_jobs(max_rounds: int = 200, queues=("short", "long")) -> list[str]:
 	"""Run the app's queued jobs in-process, oldest first, until none is left; returns their ids."""
 	ran = []
 	for _ in range(max_rounds):
-		jobs = queued_jobs("short") + queued_jobs("long")
+		jobs = [job for queue in queues for job in queued_jobs(queue)]
 		if not jobs:
 			return ran
 		job = jobs[0]
@@ -371,7 +377,7 @@ class InterpreterTestCase(ChatbotTestCase):
 		"""Send `text` from a contact through the webhook, run the jobs, return what reached Meta."""
 		before = len(self.graph.sent_messages())
 		self.post(text_webhook(text, wa_id=wa_id or self.MX))
-		run_jobs()
+		run_jobs(queues=("short",))  # long commands wait on their queue until the test runs them
 		return self.graph.sent_messages()[before:]
 
 	def press(self, button_id: str, wa_id: str | None = None, title: str = "Confirmar") -> list[dict]:
@@ -382,7 +388,7 @@ class InterpreterTestCase(ChatbotTestCase):
 		message["type"] = "interactive"
 		message["interactive"] = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
 		self.post(body)
-		run_jobs()
+		run_jobs(queues=("short",))
 		return self.graph.sent_messages()[before:]
 
 	@staticmethod

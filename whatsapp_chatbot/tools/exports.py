@@ -10,7 +10,7 @@ import frappe
 from frappe.utils import getdate
 from frappe.utils.xlsxutils import make_xlsx
 
-from whatsapp_chatbot.realtime.progress import check_cancelled, report
+from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import metadata
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.generic import DOCTYPE, FILTERS
@@ -53,7 +53,7 @@ def export_list(doctype, filters=None, fields=None, limit=None) -> Result:
 	total = min(_list_size(doctype, filters).data, limit or MAX_EXPORT_ROWS)
 	rows: list[list] = []
 	while len(rows) < total:
-		check_cancelled()
+		progress.check_cancelled()
 		page = frappe.get_list(
 			meta.name,
 			filters=conditions,
@@ -66,7 +66,7 @@ def export_list(doctype, filters=None, fields=None, limit=None) -> Result:
 		if not page:
 			break
 		rows += [list(r) for r in page]
-		report(90 * len(rows) / total, f"{len(rows)}/{total}")
+		progress.report(90 * len(rows) / total, f"{len(rows)}/{total}")
 	labels = [meta.get_label(c) if c not in metadata.STANDARD_FIELDS else c for c in columns]
 	content = xlsx(meta.name, labels, rows)
 	filename = f"{frappe.scrub(meta.name)}.xlsx"
@@ -114,13 +114,15 @@ def export_report(report, filters=None, file_format=None) -> Result:
 	if not doc.is_permitted():
 		raise frappe.PermissionError(f"You may not run the report {name}")
 	values = _filters(filters)
-	if "company" not in values and any(f.get("fieldname") == "company" for f in doc.get("filters") or []):
-		values["company"] = frappe.defaults.get_user_default("Company")
-	report(10, name)
-	check_cancelled()
+	company = frappe.defaults.get_user_default("Company")
+	if company:
+		# most ERPNext reports want a company; Script Reports declare filters in JS, so ask no one
+		values.setdefault("company", company)
+	progress.report(10, name)
+	progress.check_cancelled()
 	output = run(name, filters=values, ignore_prepared_report=True)
-	check_cancelled()
-	report(70, f"{len(output.get('result') or [])} rows")
+	progress.check_cancelled()
+	progress.report(70, f"{len(output.get('result') or [])} rows")
 	columns = [_column(c) for c in output.get("columns") or []]
 	rows = [_row(r, columns) for r in output.get("result") or [] if r]
 	labels = [c["label"] for c in columns]
@@ -132,7 +134,7 @@ def export_report(report, filters=None, file_format=None) -> Result:
 		)
 	else:
 		content, filename, mime = xlsx(name, labels, rows), f"{frappe.scrub(name)}.xlsx", XLSX_MIME
-	report(95, filename)
+	progress.report(95, filename)
 	return Result(
 		f"{name}: {len(rows)} rows",
 		data={"report": name, "rows": len(rows)},
