@@ -66,6 +66,10 @@ def make_settings(graph_base_url: str, **values) -> None:
 			"max_tool_steps": 4,
 			"confirmation_minutes": 10,
 			"model_prices": [],
+			"long_row_threshold": 500,
+			"long_job_timeout": 1500,
+			"progress_steps": "25,50,75",
+			"progress_interval_seconds": 30,
 		}
 	)
 	settings.update(values)
