@@ -15,6 +15,7 @@ from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter import client, loop, shortcuts
 from whatsapp_chatbot.interpreter.loop import TurnFailed
+from whatsapp_chatbot.interpreter.transcribe import transcribe
 from whatsapp_chatbot.tools import confirmation
 
 __all__ = ["ANSWERABLE_TYPES", "Turn", "TurnFailed", "answer"]
@@ -38,7 +39,7 @@ ANSWERABLE_TYPES = frozenset(
 		"unsupported",
 	}
 )
-UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "edit"})
+UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "edit", "audio"})
 
 
 @dataclass
@@ -75,8 +76,13 @@ def answer(turn: Turn) -> list:
 				return stopped
 		if word in ("status", "estado"):
 			return long_commands.status(turn)
-	if message.message_type not in UNDERSTOOD_TYPES or not text:
+	if message.message_type not in UNDERSTOOD_TYPES or not (text or message.media_id):
 		return [outgoing.text(texts.text("unsupported_type", turn.language))]
 	if not client.is_configured():
 		return [outgoing.text(texts.text("not_configured", turn.language))]
+	if message.message_type == "audio":
+		spoken = transcribe(message, turn.settings)
+		if not spoken:
+			return [outgoing.text(texts.text("not_understood", turn.language))]
+		message.db_set({"transcript": spoken, "text": spoken})
 	return loop.run(turn)

@@ -71,6 +71,10 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "You are *{full_name}* ({user}).\nRoles: {roles}\nLanguage: {lang}",
 		"es": "Eres *{full_name}* ({user}).\nRoles: {roles}\nIdioma: {lang}",
 	},
+	"voice_too_long": {
+		"en": "That voice note is too long for me. Could you send a shorter one, or write it?",
+		"es": "Esa nota de voz es demasiado larga para mí. ¿Puedes mandar una más corta o escribirlo?",
+	},
 	"working": {
 		"en": "⏳ Working on it (ref {ref}). I'll tell you how it goes.",
 		"es": "⏳ Estoy en ello (ref {ref}). Te voy contando cómo va.",
