@@ -97,7 +97,9 @@ def make_chat_user(email: str, roles=(), company: str | None = None, language: s
 	"""A WhatsApp Chatbot User with ERPNext roles and a default company (as a new employee has)."""
 	make_user(email, roles=(CHAT_ROLE, *roles), language=language)
 	if company:
-		frappe.defaults.set_user_default("Company", company, email)
+		# ERPNext reads the user default "Company" from the scrubbed key, as the Desk session sets it
+		frappe.defaults.clear_user_default("Company", email)
+		frappe.defaults.set_user_default("company", company, email)
 	frappe.db.commit()
 	return email
 

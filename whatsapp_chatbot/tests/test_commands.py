@@ -55,6 +55,17 @@ class TestReadCommands(f.InterpreterTestCase):
 		)
 		self.assertEqual(result["balances"][0]["outstanding"], self.facts.outstanding["Acme Corp"])
 
+	def test_supplier_balance(self):
+		_, result = self.ask(
+			"how much do we owe Proveedora Norte?",
+			"party_balance",
+			{"party_type": "Supplier", "party": "Proveedora"},
+			self.US,
+		)
+		self.assertEqual(
+			(result["party"], result["outstanding"]), ("Proveedora Norte", 0)
+		)  # no purchase invoices yet
+
 	def test_overdue_invoices(self):
 		_, result = self.ask("facturas vencidas", "overdue_invoices", {"customer": None, "limit": None})
 		names = {i["name"] for i in result["invoices"]}

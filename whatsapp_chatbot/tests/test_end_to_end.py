@@ -86,6 +86,17 @@ class TestRedeliveryStorm(EndToEndTestCase):
 		self.assertEqual(len({j.kwargs["kwargs"]["message"] for j in jobs}), 300)
 
 
+class TestSameMessageTwentyTimesAtOnce(EndToEndTestCase):
+	def test_one_row_one_job(self):
+		raw = json.dumps(f.text_webhook("hola", wa_id=MX, wamid="wamid.TWENTY")).encode()
+		with ThreadPoolExecutor(max_workers=20) as pool:
+			statuses = list(pool.map(lambda _: self.deliver(raw).status_code, range(20)))
+		self.assertEqual(statuses, [200] * 20)
+		frappe.db.rollback()
+		self.assertEqual(len(f.rows("Incoming")), 1)
+		self.assertEqual(len(f.queued_jobs()), 1)
+
+
 class TestKilledWorker(EndToEndTestCase):
 	settings = {"stale_after_seconds": 1, "lock_timeout_seconds": 4}
 

@@ -274,6 +274,60 @@ class TestAdminDefinedCommands(f.InterpreterTestCase):
 		self.say("hola", self.STORE_MX)
 		self.assertNotIn("contar_registros", self.tools_offered())
 
+	def test_report_and_server_script_handlers(self):
+		frappe.get_doc(
+			{
+				"doctype": "Chatbot Command Definition",
+				"command_name": "cuentas_por_cobrar",
+				"description": "Accounts receivable as of a date",
+				"handler_type": "Report",
+				"report": "Accounts Receivable",
+				"needs_confirmation": 0,
+				"parameters": [
+					{"parameter_name": "report_date", "type": "date", "required": 1, "description": "as of"}
+				],
+			}
+		).insert()
+		script = frappe.get_doc(
+			{
+				"doctype": "Server Script",
+				"name": "chatbot-test-saludo",
+				"script_type": "API",
+				"api_method": "chatbot_test_saludo",
+				"script": 'frappe.response["message"] = "Hola " + frappe.form_dict.nombre + ", soy " + frappe.session.user',
+			}
+		)
+		script.insert(ignore_if_duplicate=True)
+		self.addCleanup(
+			lambda: (frappe.delete_doc("Server Script", script.name, force=True), frappe.db.commit())
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Chatbot Command Definition",
+				"command_name": "saludo",
+				"description": "Greets",
+				"handler_type": "Server Script",
+				"server_script": script.name,
+				"needs_confirmation": 0,
+				"parameters": [
+					{"parameter_name": "nombre", "type": "string", "required": 1, "description": "name"}
+				],
+			}
+		).insert()
+		frappe.db.commit()
+		[receivable] = self.say(f"/cuentas_por_cobrar {self.facts.anchor}")
+		self.assertIn("Accounts Receivable", self.body(receivable))
+		self.assertIn("Acme Corp", self.body(receivable))
+		[greeting] = self.say("/saludo Ana")
+		from frappe.utils.safe_exec import is_safe_exec_enabled
+
+		if is_safe_exec_enabled():
+			self.assertEqual(self.body(greeting), f"Hola Ana, soy {self.sales}")  # ran as the contact's user
+		else:
+			# server scripts are off on this bench (common_site_config server_script_enabled):
+			# the user is told politely, nothing runs
+			self.assertEqual(self.body(greeting), texts.text("not_permitted", "es"))
+
 	def test_definitions_are_validated(self):
 		for values, message in (
 			({"command_name": "Bad Name"}, "lowercase"),

@@ -77,7 +77,7 @@ def run_report(report_name: str, filters: dict, limit: int = 15) -> Result:
 	report = frappe.get_doc("Report", report_name)
 	if not report.is_permitted():
 		raise frappe.PermissionError(f"You may not run the report {report_name}")
-	output = run(report_name, filters=filters, ignore_prepared_report=True)
+	output = run(report_name, filters=with_default_company(dict(filters)), ignore_prepared_report=True)
 	columns = [
 		c if isinstance(c, dict) else {"label": str(c).split(":")[0], "fieldname": str(c).split(":")[0]}
 		for c in output.get("columns") or []
@@ -98,6 +98,15 @@ def run_report(report_name: str, filters: dict, limit: int = 15) -> Result:
 		lines.append("• " + " · ".join(shown))
 	text = f"*{report_name}* ({len(rows)} rows)\n" + "\n".join(lines)
 	return Result(text, data={"report": report_name, "rows": len(rows), "first_rows": rows[:limit]})
+
+
+def with_default_company(filters: dict) -> dict:
+	"""Most ERPNext reports want a company; Script Reports declare their filters in JS, where the
+	server cannot see them, so the user's default company is added unless one was given."""
+	company = frappe.defaults.get_user_default("Company")
+	if company:
+		filters.setdefault("company", company)
+	return filters
 
 
 def as_result(value) -> Result:

@@ -12,6 +12,7 @@ from frappe.utils.xlsxutils import make_xlsx
 
 from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools.definitions import with_default_company
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.generic import DOCTYPE, FILTERS
 from whatsapp_chatbot.tools.registry import LONG, Result, command
@@ -114,10 +115,7 @@ def export_report(report, filters=None, file_format=None) -> Result:
 	if not doc.is_permitted():
 		raise frappe.PermissionError(f"You may not run the report {name}")
 	values = _filters(filters)
-	company = frappe.defaults.get_user_default("Company")
-	if company:
-		# most ERPNext reports want a company; Script Reports declare filters in JS, so ask no one
-		values.setdefault("company", company)
+	with_default_company(values)
 	progress.report(10, name)
 	progress.check_cancelled()
 	output = run(name, filters=values, ignore_prepared_report=True)
