@@ -18,7 +18,9 @@ import time
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from whatsapp_chatbot.tests.local_server import LocalServer
 
 # HTTP status Meta pairs with each code (observed on the wire and in Meta's docs).
 ERROR_HTTP_STATUS = {
@@ -61,7 +63,7 @@ class _Failure:
 	only_path: str | None = None  # substring of the path the failure applies to
 
 
-class FakeGraph:
+class FakeGraph(LocalServer):
 	def __init__(self, access_token: str = "test-token", host: str = "127.0.0.1", port: int = 0):
 		self.access_token = access_token
 		self.requests: list[Recorded] = []
@@ -73,30 +75,7 @@ class FakeGraph:
 		self._counter = itertools.count(1)
 		self._lock = threading.Lock()
 		self._changed = threading.Condition(self._lock)
-		self.server = _QuietServer((host, port), self._handler())
-		self.server.daemon_threads = True
-		self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-	# -- lifecycle -------------------------------------------------------------------------
-
-	@property
-	def base_url(self) -> str:
-		host, port = self.server.server_address[:2]
-		return f"http://{host}:{port}"
-
-	def start(self) -> FakeGraph:
-		self._thread.start()
-		return self
-
-	def stop(self) -> None:
-		self.server.shutdown()
-		self.server.server_close()
-
-	def __enter__(self) -> FakeGraph:
-		return self.start()
-
-	def __exit__(self, *exc) -> None:
-		self.stop()
+		LocalServer.__init__(self, self._handler(), host, port)
 
 	# -- scripting -------------------------------------------------------------------------
 
@@ -324,12 +303,6 @@ class FakeGraph:
 				)
 
 		return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-	def handle_error(self, request, client_address):
-		# A client that timed out and hung up (as tests make it) is not a server error.
-		pass
 
 
 def _parse_multipart(raw: bytes, content_type: str) -> dict:

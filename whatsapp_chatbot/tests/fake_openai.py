@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from whatsapp_chatbot.tests.fake_graph import _QuietServer
+from whatsapp_chatbot.tests.local_server import LocalServer
 
 
 @dataclass
@@ -60,29 +60,16 @@ class _State:
 	transcript: str = "hola"
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
+	path_prefix = "/v1"
+
 	def __init__(self, host: str = "127.0.0.1", port: int = 0, cached_tokens: int = 0):
 		self.state = _State()
 		self.cached_tokens = cached_tokens
 		self.default = say("(no script left)")
 		self._ids = itertools.count(1)
 		self._lock = threading.Lock()
-		self.server = _QuietServer((host, port), self._handler())
-		self.server.daemon_threads = True
-		self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-	@property
-	def base_url(self) -> str:
-		host, port = self.server.server_address[:2]
-		return f"http://{host}:{port}/v1"
-
-	def start(self) -> FakeOpenAI:
-		self._thread.start()
-		return self
-
-	def stop(self) -> None:
-		self.server.shutdown()
-		self.server.server_close()
+		LocalServer.__init__(self, self._handler(), host, port)
 
 	def script(self, *steps: Step) -> None:
 		with self._lock:

@@ -244,27 +244,7 @@ def sales_summary(from_date=None, to_date=None, top=None) -> Result:
 	doctypes=("Sales Order",),
 )
 def pending_sales_orders(customer=None, limit=None) -> Result:
-	filters = {
-		"docstatus": 1,
-		"per_delivered": ("<", 100),
-		"status": ("not in", ["Closed", "On Hold", "Completed"]),
-	}
-	if customer:
-		filters["customer"] = resolve("Customer", customer, "customer_name")
-	rows = frappe.get_list(
-		"Sales Order",
-		filters=filters,
-		fields=["name", "customer", "delivery_date", "grand_total", "currency", "per_delivered"],
-		order_by="delivery_date asc",
-		limit_page_length=limit or 10,
-	)
-	if not rows:
-		return Result("No sales orders pending delivery.", data={"orders": []})
-	lines = [
-		f"• {r.name} · {r.customer} · {money(r.grand_total, r.currency)} · delivery {frappe.format(r.delivery_date, {'fieldtype': 'Date'})} · {flt(r.per_delivered):g}% delivered"
-		for r in rows
-	]
-	return Result("*Sales orders pending delivery*:\n" + "\n".join(lines), data={"orders": rows})
+	return _pending_orders("Sales Order", "Customer", customer, "delivery_date", "per_delivered", limit)
 
 
 @command(
@@ -274,24 +254,38 @@ def pending_sales_orders(customer=None, limit=None) -> Result:
 	doctypes=("Purchase Order",),
 )
 def pending_purchase_orders(supplier=None, limit=None) -> Result:
+	return _pending_orders("Purchase Order", "Supplier", supplier, "schedule_date", "per_received", limit)
+
+
+# what each side of the business waits for, in the words the answer uses
+_PENDING = {
+	"Sales Order": ("Sales orders pending delivery", "delivery", "delivered"),
+	"Purchase Order": ("Purchase orders pending receipt", "expected", "received"),
+}
+
+
+def _pending_orders(doctype, party_type, party, date_field, percent_field, limit) -> Result:
+	title, date_word, done_word = _PENDING[doctype]
+	party_field = frappe.scrub(party_type)
 	filters = {
 		"docstatus": 1,
-		"per_received": ("<", 100),
+		percent_field: ("<", 100),
 		"status": ("not in", ["Closed", "On Hold", "Completed"]),
 	}
-	if supplier:
-		filters["supplier"] = resolve("Supplier", supplier, "supplier_name")
+	if party:
+		filters[party_field] = resolve(party_type, party, f"{party_field}_name")
 	rows = frappe.get_list(
-		"Purchase Order",
+		doctype,
 		filters=filters,
-		fields=["name", "supplier", "schedule_date", "grand_total", "currency", "per_received"],
-		order_by="schedule_date asc",
+		fields=["name", party_field, date_field, "grand_total", "currency", percent_field],
+		order_by=f"{date_field} asc",
 		limit_page_length=limit or 10,
 	)
 	if not rows:
-		return Result("No purchase orders pending receipt.", data={"orders": []})
+		return Result(f"No {title[0].lower()}{title[1:]}.", data={"orders": []})
 	lines = [
-		f"• {r.name} · {r.supplier} · {money(r.grand_total, r.currency)} · expected {frappe.format(r.schedule_date, {'fieldtype': 'Date'})} · {flt(r.per_received):g}% received"
+		f"• {r.name} · {r[party_field]} · {money(r.grand_total, r.currency)} · {date_word} "
+		f"{frappe.format(r[date_field], {'fieldtype': 'Date'})} · {flt(r[percent_field]):g}% {done_word}"
 		for r in rows
 	]
-	return Result("*Purchase orders pending receipt*:\n" + "\n".join(lines), data={"orders": rows})
+	return Result(f"*{title}*:\n" + "\n".join(lines), data={"orders": rows})
