@@ -122,7 +122,11 @@ def send_inline(contact: str) -> None:
 		drain(contact)
 	except Exception:
 		frappe.db.rollback()
-		frappe.log_error(title=f"WhatsApp inline send for {contact} failed; handed to a send job")
+		# without the traceback's local variables: a Graph client frame holds the access token
+		frappe.log_error(
+			title=f"WhatsApp inline send for {contact} failed; handed to a send job",
+			message=frappe.get_traceback(with_context=False),
+		)
 		first = frappe.db.get_value(
 			MESSAGE,
 			{"contact": contact, "direction": "Outgoing", "status": "Queued"},

@@ -70,7 +70,10 @@ def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:
 		raise  # the long-command job turns it into a Cancelled command
 	except Exception:
 		_undo()
-		frappe.log_error(title=f"WhatsApp command {command.name} failed")
+		# without local variables: a command's frames may hold anything it read
+		frappe.log_error(
+			title=f"WhatsApp command {command.name} failed", message=frappe.get_traceback(with_context=False)
+		)
 		return Outcome(error=f"{command.name} failed unexpectedly; the team can see the error log.")
 	finally:
 		frappe.local.message_log = []
