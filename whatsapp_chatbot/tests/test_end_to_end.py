@@ -51,7 +51,7 @@ class TestWebhookToReply(EndToEndTestCase):
 		)
 		self.assertEqual(unsigned.status_code, 401)
 
-		with Worker():
+		with Worker("short"):  # other apps' jobs on default/long must not delay this one
 			response = self.deliver(
 				f.text_webhook("¿cuánto stock queda del ítem TORN-M8?", wa_id=MX, wamid="wamid.E2E")
 			)
@@ -103,7 +103,7 @@ class TestKilledWorker(EndToEndTestCase):
 	def test_answer_after_the_sweep_and_never_twice(self):
 		f.make_contact(MX, user=f.make_user("chatbot-killed@example.com"))
 		self.graph.read_receipt_delay = 60  # the job hangs in its first Graph call
-		first = Worker(name="worker-killed").start()
+		first = Worker("short", name="worker-killed").start()
 		try:
 			self.assertEqual(
 				self.deliver(f.text_webhook("hola", wa_id=MX, wamid="wamid.KILLED")).status_code, 200
@@ -116,7 +116,7 @@ class TestKilledWorker(EndToEndTestCase):
 		self.assertEqual(self.graph.sent_messages(), [])
 
 		self.graph.read_receipt_delay = 0
-		with Worker(name="worker-after-kill"):
+		with Worker("short", name="worker-after-kill"):
 			wait_until(lambda: sweep()["incoming"], timeout=30)  # stale after 1 s
 			frappe.db.commit()  # hands the re-enqueued job to the worker
 			[reply] = self.graph.wait_for(lambda g: g.sent_messages(), timeout=60)
