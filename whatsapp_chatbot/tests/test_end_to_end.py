@@ -16,6 +16,9 @@ from whatsapp_chatbot.tests.processes import WebServer, Worker, wait_until
 
 MX = "5215512345678"
 WEBHOOK = "/api/method/whatsapp_chatbot.api.webhook"
+# Fresh wamids per run: a job killed with its worker stays "started" in RQ, and Frappe's
+# deduplication would then (rightly) refuse a new job with the same id on the next run.
+RUN = frappe.generate_hash(length=6)
 
 
 class EndToEndTestCase(f.ChatbotTestCase):
@@ -53,12 +56,12 @@ class TestWebhookToReply(EndToEndTestCase):
 
 		with Worker("short"):  # other apps' jobs on default/long must not delay this one
 			response = self.deliver(
-				f.text_webhook("¿cuánto stock queda del ítem TORN-M8?", wa_id=MX, wamid="wamid.E2E")
+				f.text_webhook("¿cuánto stock queda del ítem TORN-M8?", wa_id=MX, wamid=f"wamid.E2E{RUN}")
 			)
 			self.assertEqual((response.status_code, response.text), (200, "OK"))
 			[reply] = self.graph.wait_for(lambda g: g.sent_messages(), timeout=60)
 		self.assertEqual((reply["to"], reply["text"]["body"]), (MX, texts.text("not_configured", "es")))
-		self.assertEqual([r["message_id"] for r in self.graph.read_receipts()], ["wamid.E2E"])
+		self.assertEqual([r["message_id"] for r in self.graph.read_receipts()], [f"wamid.E2E{RUN}"])
 		outgoing = wait_until(lambda: f.rows("Outgoing", status="Sent"))
 		self.assertEqual(outgoing[0].wamid, reply["_wamid"])
 		self.assertEqual(f.rows("Incoming")[0].status, "Answered")
@@ -67,7 +70,7 @@ class TestWebhookToReply(EndToEndTestCase):
 class TestRedeliveryStorm(EndToEndTestCase):
 	def test_1000_deliveries_of_300_messages(self):
 		bodies = [
-			f.text_webhook(f"mensaje {i}", wa_id=f"52155{i % 30:08d}", wamid=f"wamid.STORM{i:04d}")
+			f.text_webhook(f"mensaje {i}", wa_id=f"52155{i % 30:08d}", wamid=f"wamid.STORM{RUN}{i:04d}")
 			for i in range(300)
 		]
 		raws = [json.dumps(b).encode() for b in bodies]
@@ -88,7 +91,7 @@ class TestRedeliveryStorm(EndToEndTestCase):
 
 class TestSameMessageTwentyTimesAtOnce(EndToEndTestCase):
 	def test_one_row_one_job(self):
-		raw = json.dumps(f.text_webhook("hola", wa_id=MX, wamid="wamid.TWENTY")).encode()
+		raw = json.dumps(f.text_webhook("hola", wa_id=MX, wamid=f"wamid.TWENTY{RUN}")).encode()
 		with ThreadPoolExecutor(max_workers=20) as pool:
 			statuses = list(pool.map(lambda _: self.deliver(raw).status_code, range(20)))
 		self.assertEqual(statuses, [200] * 20)
@@ -106,7 +109,7 @@ class TestKilledWorker(EndToEndTestCase):
 		first = Worker("short", name="worker-killed").start()
 		try:
 			self.assertEqual(
-				self.deliver(f.text_webhook("hola", wa_id=MX, wamid="wamid.KILLED")).status_code, 200
+				self.deliver(f.text_webhook("hola", wa_id=MX, wamid=f"wamid.KILLED{RUN}")).status_code, 200
 			)
 			self.graph.wait_for(lambda g: g.read_receipts(), timeout=60)  # the job is mid-flight
 		finally:
