@@ -13,18 +13,17 @@ import json
 import frappe
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot.channel import contacts, inbox, outbox
+from whatsapp_chatbot.channel import contacts, inbox
 from whatsapp_chatbot.jobs.process_message import process_message
 
 MESSAGE = "Chatbot Message"
 
 
 class TerminalChat:
-	def __init__(self, phone: str, write=print):
+	def __init__(self, phone: str):
 		self.phone = "".join(ch for ch in phone if ch.isdigit())
 		if not self.phone:
 			raise ValueError("--as takes a phone number with country code, e.g. 5215512345678")
-		self.write = write
 		self.choices: list[tuple[str, str]] = []  # (id, title) of the last buttons shown
 
 	def greeting(self) -> str:
@@ -45,12 +44,8 @@ class TerminalChat:
 		else:
 			message = self._store("text", text)
 		frappe.db.commit()
-		process_message(message)
+		process_message(message)  # also sends (here: marks Sent) what it answered
 		frappe.db.commit()
-		contact = frappe.db.get_value(MESSAGE, message, "contact")
-		if contact:
-			outbox.drain(contact)
-			frappe.db.commit()
 		return self._answers(message)
 
 	def _store(self, message_type: str, text: str, interactive_id: str | None = None) -> str:
@@ -115,7 +110,7 @@ class TerminalChat:
 
 
 def run(phone: str, read=input, write=print) -> None:
-	chat = TerminalChat(phone, write)
+	chat = TerminalChat(phone)
 	write(chat.greeting())
 	while True:
 		try:
