@@ -6,9 +6,10 @@ import re
 
 import frappe
 
+from whatsapp_chatbot.tools import metadata
 from whatsapp_chatbot.tools.registry import Result, command
 from whatsapp_chatbot.tools.schema import Param
-from whatsapp_chatbot.tools.writes import DOC_REF, _readable
+from whatsapp_chatbot.tools.writes import DOC_REF
 
 
 @command(
@@ -17,7 +18,7 @@ from whatsapp_chatbot.tools.writes import DOC_REF, _readable
 	{**DOC_REF, "caption": Param("string", "Short caption for the file", required=False, max_length=200)},
 )
 def send_document_pdf(doctype, name, caption=None) -> Result:
-	doc = _readable(doctype, name)
+	doc = metadata.readable_document(doctype, name)
 	if not frappe.has_permission(doc.doctype, "print", doc):
 		raise frappe.PermissionError(f"You may not print {doc.doctype}")
 	# wkhtmltopdf fetches the print styles from the site's own URL (host_name): the worker must be

@@ -73,8 +73,7 @@ def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None
 )
 def get_document(doctype, name) -> Result:
 	meta = metadata.doctype(doctype)
-	doc = frappe.get_doc(meta.name, name)
-	doc.check_permission("read")
+	doc = metadata.readable_document(doctype, name, meta)
 	fields = {}
 	lines = [f"*{meta.name} {doc.name}*"]
 	for df in meta.fields:

@@ -36,6 +36,14 @@ def doctype(name: str):
 	return meta
 
 
+def readable_document(doctype_name: str, name: str, meta=None):
+	"""A document of a queryable DocType that the session user may read (PermissionError if not)."""
+	meta = meta or doctype(doctype_name)
+	doc = frappe.get_doc(meta.name, name)
+	doc.check_permission("read")
+	return doc
+
+
 def field(meta, fieldname: str, types: set[str] | None = None) -> str:
 	fieldname = (fieldname or "").strip()
 	if fieldname in STANDARD_FIELDS:

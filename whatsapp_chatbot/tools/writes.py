@@ -124,8 +124,7 @@ def _submittable(doctype, name, docstatus: int, action: str):
 	meta = metadata.doctype(doctype)
 	if not meta.is_submittable:
 		raise CommandError(f"{meta.name} documents are not submitted or cancelled.")
-	doc = frappe.get_doc(meta.name, name)
-	doc.check_permission("read")
+	doc = metadata.readable_document(doctype, name, meta)
 	if doc.docstatus != docstatus:
 		state = {0: "a draft", 1: "submitted", 2: "cancelled"}[doc.docstatus]
 		raise CommandError(f"{doc.doctype} {doc.name} is {state}: it cannot be {action}.")
@@ -205,15 +204,11 @@ def create_todo(description, date=None) -> Result:
 	"Add a comment to a document.",
 	{**DOC_REF, "text": Param("string", "The comment", max_length=2000)},
 	kind=WRITE,
-	preview=lambda doctype, name, text: f"Comment on {_readable(doctype, name).doctype} {name}: “{text}”",
+	preview=lambda doctype, name, text: (
+		f"Comment on {metadata.readable_document(doctype, name).doctype} {name}: “{text}”"
+	),
 )
 def add_comment(doctype, name, text) -> Result:
-	doc = _readable(doctype, name)
+	doc = metadata.readable_document(doctype, name)
 	comment = doc.add_comment("Comment", text)
 	return Result(f"Comment added to {doc.doctype} {doc.name}.", data={"comment": comment.name})
-
-
-def _readable(doctype, name):
-	doc = frappe.get_doc(metadata.doctype(doctype).name, name)
-	doc.check_permission("read")
-	return doc
