@@ -91,7 +91,7 @@ def run(turn) -> list:
 					repairs_left -= 1
 					messages.append(_tool_result(call.id, {"error": "; ".join(errors)}))
 					continue
-				if command.kind == WRITE or command.extra.get("needs_confirmation"):
+				if command.needs_confirmation:
 					bodies, preview = confirmation.propose(turn, command, arguments)
 					if bodies is None:
 						messages.append(_tool_result(call.id, preview.for_model()))

@@ -47,18 +47,13 @@ def run(turn, name: str, rest: str) -> list[dict]:
 	arguments, errors = command.check(arguments)
 	if errors:
 		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
-	if command.kind == WRITE or command.extra.get("needs_confirmation"):
+	if command.needs_confirmation:
 		bodies, preview = confirmation.propose(turn, command, arguments)
 		return bodies or [outgoing.text(texts.text("command_failed", language, error=preview.error))]
 	if long_commands.runs_long(command, arguments, user, turn.settings):
 		return long_commands.start(turn, command, arguments)
 	_doc, outcome = local.run_recorded(turn, command, arguments)
-	if not outcome.ok:
-		key = "not_permitted" if outcome.refused else "command_failed"
-		return [outgoing.text(texts.text(key, language, error=outcome.error))]
-	if outcome.result.attachment:
-		return [outcome.result]  # the file, with the text as its caption
-	return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]
+	return local.replies(outcome, language)
 
 
 def cancel(turn) -> list[dict]:

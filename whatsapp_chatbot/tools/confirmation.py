@@ -132,12 +132,8 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict]:
 		from whatsapp_chatbot.executors import long as long_commands
 
 		return long_commands.start(turn, command, arguments, doc)
-	doc, outcome = local.run_recorded(turn, command, arguments, doc)
-	if outcome.ok:
-		return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]
-	if outcome.refused:
-		return [outgoing.text(texts.text("not_permitted", language))]
-	return [outgoing.text(texts.text("command_failed", language, error=outcome.error))]
+	_doc, outcome = local.run_recorded(turn, command, arguments, doc)
+	return local.replies(outcome, language)
 
 
 def expire_stale() -> int:

@@ -64,6 +64,11 @@ class Command:
 			raise ValueError(f"write command {self.name} needs a preview")
 
 	@property
+	def needs_confirmation(self) -> bool:
+		"""Writes, and admin-defined commands that ask for it, wait for the user's Confirm."""
+		return self.kind == WRITE or bool(self.extra.get("needs_confirmation"))
+
+	@property
 	def schema(self) -> dict:
 		return object_schema(self.params)
 
