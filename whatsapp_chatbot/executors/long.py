@@ -23,7 +23,6 @@ COMMAND = "Chatbot Command"
 JOB = "whatsapp_chatbot.jobs.run_long_command.run_long_command"
 TEXT_FITS = 1500  # longer results go as a file: a phone screen is not a report viewer
 ACTIVE = ("Queued", "Running")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def runs_long(command, arguments: dict, user: str, settings) -> bool:
@@ -108,7 +107,7 @@ def _table_file(doc, result):
 	rows = (result.data or {}).get("rows") if isinstance(result.data, dict) else None
 	if len(result.text) <= TEXT_FITS or not rows:
 		return None
-	from whatsapp_chatbot.tools.exports import xlsx
+	from whatsapp_chatbot.tools.exports import XLSX_MIME, xlsx
 
 	columns = list(rows[0].keys())
 	return (
