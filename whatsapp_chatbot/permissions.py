@@ -64,3 +64,34 @@ def command_allowed(command, user: str) -> bool:
 		return False
 	ptype = "create" if command.kind == "Write" else "read"
 	return all(frappe.has_permission(doctype, ptype, user=user) for doctype in command.doctypes)
+
+
+def remote_sites(contact: str | None) -> list[str]:
+	"""The remote sites a contact may act on: enabled sites where the contact holds an access row
+	(that row's key is a user of the remote site, whose own permissions then apply there). The
+	model is offered these and nothing else; the default one comes first."""
+	if not contact:
+		return []
+	rows = frappe.get_all(
+		"Chatbot Remote Access",
+		filters={"contact": contact},
+		fields=["remote_site", "is_default"],
+		order_by="is_default desc, remote_site asc",
+	)
+	if not rows:
+		return []
+	enabled = set(
+		frappe.get_all(
+			"Chatbot Remote Site",
+			filters={"name": ("in", [row.remote_site for row in rows]), "enabled": 1},
+			pluck="name",
+		)
+	)
+	return [row.remote_site for row in rows if row.remote_site in enabled]
+
+
+def remote_access(contact: str | None, site: str) -> str | None:
+	"""The Chatbot Remote Access row that lets this contact act on this site, or None."""
+	if not contact or site not in remote_sites(contact):
+		return None
+	return frappe.db.get_value("Chatbot Remote Access", {"contact": contact, "remote_site": site})
