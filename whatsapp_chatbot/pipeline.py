@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter import client, loop, shortcuts
 from whatsapp_chatbot.interpreter.loop import TurnFailed
@@ -59,7 +60,7 @@ def answer(turn: Turn) -> list:
 	if message.message_type in ("interactive", "button") and message.interactive_id:
 		settled = confirmation.handle_button(turn, message.interactive_id)
 		if settled is not None:
-			return settled
+			return _settled(turn, settled)
 	text = (message.text or "").strip()
 	if message.message_type == "text":
 		slash = shortcuts.parse(text)
@@ -68,7 +69,7 @@ def answer(turn: Turn) -> list:
 		if (confirmation.is_yes(text) or confirmation.is_no(text)) and confirmation.has_pending(
 			turn.contact.name
 		):
-			return confirmation.handle_typed(turn, yes=confirmation.is_yes(text))
+			return _settled(turn, confirmation.handle_typed(turn, yes=confirmation.is_yes(text)))
 		word = confirmation.normalise_reply(text)
 		if word in ("cancel", "cancelar", "para", "stop"):
 			stopped = long_commands.cancel_latest(turn)
@@ -86,3 +87,10 @@ def answer(turn: Turn) -> list:
 			return [outgoing.text(texts.text("not_understood", turn.language))]
 		message.db_set({"transcript": spoken, "text": spoken})
 	return loop.run(turn)
+
+
+def _settled(turn, answer) -> list:
+	"""A confirmation's answer: the replies it gave, or the confirmed command run by the dispatcher."""
+	if isinstance(answer, confirmation.Confirmed):
+		return dispatch.run_confirmed(turn, answer)
+	return answer

@@ -1,8 +1,9 @@
 """One turn with the model: the user's message in, replies out.
 
 The tool-call loop: ask the model with the tools this user may call; a tool call is validated
-against its schema before anything runs; reads run as the user and their short result goes back to
-the model; a write stops the loop and becomes a preview with Confirm / Cancel (tools/confirmation).
+against its schema before anything runs, then handed to the dispatcher (executors/dispatch.py):
+what ran goes back to the model in short form; a write's Confirm / Cancel question or a long
+command's "working on it" ends the turn.
 An unknown or invalid call gets one chance to be repaired, then the user gets a polite answer. At
 most `max_tool_steps` model calls per message.
 """
@@ -14,13 +15,12 @@ from frappe.utils import getdate, nowdate
 
 from whatsapp_chatbot import formatting, texts
 from whatsapp_chatbot.channel import outgoing
-from whatsapp_chatbot.executors import local
-from whatsapp_chatbot.executors import long as long_commands
+from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.interpreter import client as openai_client
 from whatsapp_chatbot.interpreter import history, prompt
 from whatsapp_chatbot.interpreter.usage import Usage, price_for
-from whatsapp_chatbot.tools import catalogue, confirmation
-from whatsapp_chatbot.tools.registry import WRITE, parse_arguments
+from whatsapp_chatbot.tools import catalogue
+from whatsapp_chatbot.tools.registry import parse_arguments
 
 
 class TurnFailed(Exception):
@@ -91,18 +91,13 @@ def run(turn) -> list:
 					repairs_left -= 1
 					messages.append(_tool_result(call.id, {"error": "; ".join(errors)}))
 					continue
-				if command.needs_confirmation:
-					bodies, preview = confirmation.propose(turn, command, arguments)
-					if bodies is None:
-						messages.append(_tool_result(call.id, preview.for_model()))
-						continue
-					replies, stop = bodies, True
+				dispatched = dispatch.dispatch(turn, command, arguments)
+				if dispatched.final:
+					replies, stop = dispatched.replies, True
 					break
-				if long_commands.runs_long(command, arguments, user, settings):
-					replies, stop = long_commands.start(turn, command, arguments), True
-					break
-				doc, outcome = local.run_recorded(turn, command, arguments)
-				executed.append(doc)
+				if dispatched.ran:
+					executed.append(dispatched.doc)
+				outcome = dispatched.outcome
 				if outcome.ok and outcome.result.attachment:
 					attachments.append(outcome.result)
 				messages.append(_tool_result(call.id, outcome.for_model()))

@@ -12,11 +12,10 @@ import frappe
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
-from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter.arguments import ArgumentError, parse, parse_arguments
 from whatsapp_chatbot.tools import catalogue, confirmation
-from whatsapp_chatbot.tools.registry import WRITE
 
 
 def run(turn, name: str, rest: str) -> list[dict]:
@@ -47,13 +46,7 @@ def run(turn, name: str, rest: str) -> list[dict]:
 	arguments, errors = command.check(arguments)
 	if errors:
 		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
-	if command.needs_confirmation:
-		bodies, preview = confirmation.propose(turn, command, arguments)
-		return bodies or [outgoing.text(texts.text("command_failed", language, error=preview.error))]
-	if long_commands.runs_long(command, arguments, user, turn.settings):
-		return long_commands.start(turn, command, arguments)
-	_doc, outcome = local.run_recorded(turn, command, arguments)
-	return local.replies(outcome, language)
+	return dispatch.dispatch(turn, command, arguments).user_replies(language)
 
 
 def cancel(turn) -> list[dict]:

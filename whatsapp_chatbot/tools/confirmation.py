@@ -6,12 +6,15 @@ preview and two reply buttons whose id carries the command and a random token:
 to, only while the command is Awaiting Confirmation and not expired, and only once: the token is
 cleared as the command leaves that state, under a row lock, so a replayed or forwarded button id
 does nothing. A typed "sí" / "yes" / "confirm" confirms the contact's latest pending command.
+
+This module keeps the question and its answer; running a confirmed command is the dispatcher's
+(executors/dispatch.py), which is also what previews the write before `propose` asks.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import dataclass
 
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
@@ -19,7 +22,6 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.executors import local
-from whatsapp_chatbot.tools import catalogue
 
 COMMAND = "Chatbot Command"
 BUTTON_ID = re.compile(r"^cmd:(?P<name>[A-Za-z0-9-]+):(?P<token>[a-z0-9]+):(?P<answer>[yn])$")
@@ -39,12 +41,15 @@ def is_no(text: str | None) -> bool:
 	return normalise_reply(text) in NO
 
 
-def propose(turn, command, arguments: dict) -> tuple[list[dict] | None, local.Outcome]:
-	"""Preview the write as the user; on success record it Awaiting Confirmation and return the
-	messages to send. On failure (bad customer, no permission…) return the outcome for the model."""
-	preview = local.execute(command, arguments, turn.contact.user, call=command.preview)
-	if not preview.ok:
-		return None, preview
+@dataclass
+class Confirmed:
+	"""A valid Confirm: the command (now Queued, token spent) is the dispatcher's to run."""
+
+	doc: object  # Chatbot Command
+
+
+def propose(turn, command, arguments: dict, preview: str) -> list[dict]:
+	"""Record the previewed write Awaiting Confirmation; the messages that ask the question."""
 	minutes = int(turn.settings.confirmation_minutes or 10)
 	token = frappe.generate_hash(length=16).lower()
 	doc = local.record(
@@ -52,11 +57,11 @@ def propose(turn, command, arguments: dict) -> tuple[list[dict] | None, local.Ou
 		command,
 		arguments,
 		"Awaiting Confirmation",
-		preview=preview.result.text,
+		preview=preview,
 		confirmation_token=token,
 		expires_at=add_to_date(now_datetime(), minutes=minutes),
 	)
-	return bodies(doc, preview.result.text, token, turn.language, minutes), preview
+	return bodies(doc, preview, token, turn.language, minutes)
 
 
 def bodies(doc, preview: str, token: str, language: str, minutes: int) -> list[dict]:
@@ -78,7 +83,7 @@ def has_pending(contact: str) -> bool:
 	return bool(frappe.db.exists(COMMAND, {"contact": contact, "status": "Awaiting Confirmation"}))
 
 
-def handle_button(turn, button_id: str) -> list[dict] | None:
+def handle_button(turn, button_id: str) -> list[dict] | Confirmed | None:
 	"""Answer a Confirm/Cancel button press; None when the id is not one of ours."""
 	match = BUTTON_ID.match(button_id or "")
 	if not match:
@@ -86,7 +91,7 @@ def handle_button(turn, button_id: str) -> list[dict] | None:
 	return resolve(turn, match["name"], match["token"], match["answer"] == "y")
 
 
-def handle_typed(turn, yes: bool) -> list[dict]:
+def handle_typed(turn, yes: bool) -> list[dict] | Confirmed:
 	"""A typed yes/no answers the contact's most recent pending command."""
 	pending = frappe.get_all(
 		COMMAND,
@@ -100,7 +105,8 @@ def handle_typed(turn, yes: bool) -> list[dict]:
 	return resolve(turn, pending[0].name, pending[0].confirmation_token, yes)
 
 
-def resolve(turn, name: str, token: str, yes: bool) -> list[dict]:
+def resolve(turn, name: str, token: str, yes: bool) -> list[dict] | Confirmed:
+	"""Replies for an invalid, expired or cancelled answer; `Confirmed` for a valid yes."""
 	language = turn.language
 	if not frappe.db.exists(COMMAND, name):
 		return [outgoing.text(texts.text("confirmation_invalid", language))]
@@ -120,20 +126,7 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict]:
 		return [outgoing.text(texts.text("cancelled", language, ref=doc.name))]
 
 	doc.db_set({"status": "Queued", "confirmation_token": None, "message": turn.message.name})
-	command = catalogue.find(doc.command, turn.contact.user)
-	if command is None:
-		doc.db_set({"status": "Failed", "error": "command no longer allowed for this user"})
-		return [outgoing.text(texts.text("not_permitted", language))]
-	arguments, errors = command.check(json.loads(doc.arguments or "{}"))
-	if errors:
-		doc.db_set({"status": "Failed", "error": "; ".join(errors)})
-		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
-	if command.kind == "Long":
-		from whatsapp_chatbot.executors import long as long_commands
-
-		return long_commands.start(turn, command, arguments, doc)
-	_doc, outcome = local.run_recorded(turn, command, arguments, doc)
-	return local.replies(outcome, language)
+	return Confirmed(doc)
 
 
 def expire_stale() -> int:
