@@ -45,7 +45,7 @@ class Dispatched:
 	def user_replies(self, language: str) -> list:
 		if self.final:
 			return self.replies
-		return local.replies(self.outcome, language)
+		return outcome_replies(self.outcome, language)
 
 
 def executor_for(turn, arguments: dict):
@@ -87,3 +87,14 @@ def _run(turn, command, arguments: dict, executor, doc) -> Dispatched:
 		return Dispatched(replies=long_commands.start(turn, command, arguments, doc), final=True)
 	doc, outcome = executor.run_recorded(turn, command, arguments, doc)
 	return Dispatched(outcome=outcome, doc=doc)
+
+
+def outcome_replies(outcome: local.Outcome, language: str) -> list:
+	"""What the user sees of an outcome no model words for them (shortcuts, confirmed writes):
+	the text, the file (with the text as its caption), or why not."""
+	if not outcome.ok:
+		key = "not_permitted" if outcome.refused else "command_failed"
+		return [outgoing.text(texts.text(key, language, error=outcome.error))]
+	if outcome.result.attachment:
+		return [outcome.result]
+	return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]

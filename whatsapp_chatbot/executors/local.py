@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import now_datetime, strip_html
 
-from whatsapp_chatbot import texts
-from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.realtime.progress import Cancelled
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Command, Result
@@ -104,17 +102,6 @@ def _json_or_empty(value) -> dict:
 	except (TypeError, ValueError):
 		return {"message": str(value)}
 	return parsed if isinstance(parsed, dict) else {"message": str(parsed)}
-
-
-def replies(outcome: Outcome, language: str) -> list:
-	"""What the user sees of an outcome no model words for them (shortcuts, confirmed writes):
-	the text, the file (with the text as its caption), or why not."""
-	if not outcome.ok:
-		key = "not_permitted" if outcome.refused else "command_failed"
-		return [outgoing.text(texts.text(key, language, error=outcome.error))]
-	if outcome.result.attachment:
-		return [outcome.result]
-	return [outgoing.text(part) for part in outgoing.split_text(outcome.result.text)]
 
 
 def record(turn, command: Command, arguments: dict, status: str, **values):
