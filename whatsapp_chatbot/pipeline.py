@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from whatsapp_chatbot import texts
-from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.channel import handoff, outgoing
 from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
-from whatsapp_chatbot.interpreter import client, loop, shortcuts
+from whatsapp_chatbot.interpreter import client, loop, person_request, shortcuts
 from whatsapp_chatbot.interpreter.loop import TurnFailed
 from whatsapp_chatbot.interpreter.transcribe import transcribe
 from whatsapp_chatbot.tools import confirmation
@@ -63,6 +63,8 @@ def answer(turn: Turn) -> list:
 			return _settled(turn, settled)
 	text = (message.text or "").strip()
 	if message.message_type == "text":
+		if person_request.asks_for_person(text):  # "/human", "talk to a human": no model involved
+			return handoff.request_person(turn)
 		slash = shortcuts.parse(text)
 		if slash:
 			return shortcuts.run(turn, *slash)

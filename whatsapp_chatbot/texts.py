@@ -97,6 +97,10 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "• {ref} {command}: {status}, {percent}% done",
 		"es": "• {ref} {command}: {status}, {percent}% listo",
 	},
+	"person_requested": {
+		"en": "I've let the team know: a person will write to you here as soon as possible. Meanwhile I can still help with anything else.",
+		"es": "Ya avisé al equipo: una persona te escribirá por aquí lo antes posible. Mientras tanto puedo seguir ayudándote con lo que necesites.",
+	},
 	"failed": {
 		"en": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
 		"es": "Lo siento, algo falló al procesar tu mensaje. Quedó guardado y el equipo puede reintentarlo.",

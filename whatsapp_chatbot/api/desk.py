@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 
 from whatsapp_chatbot import permissions
-from whatsapp_chatbot.channel import inbox, outbox
+from whatsapp_chatbot.channel import handoff, inbox, outbox
 
 MESSAGE = "Chatbot Message"
 
@@ -26,3 +26,27 @@ def reprocess(message: str) -> str:
 		doc.db_set({"status": "Queued", "attempts": 0, "next_attempt_at": None})
 		outbox.enqueue_send(doc.name, attempt=f"manual{frappe.generate_hash(length=6)}")
 	return doc.status
+
+
+# -- a person takes over (channel/handoff.py) ---------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def take_over(conversation: str) -> dict:
+	"""The bot stops answering this conversation's contact; the manager answers from the Desk."""
+	permissions.require_manager()
+	return handoff.take_over(conversation)
+
+
+@frappe.whitelist(methods=["POST"])
+def hand_back(conversation: str) -> dict:
+	"""The bot answers the contact again."""
+	permissions.require_manager()
+	return handoff.hand_back(conversation)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_reply(conversation: str, text: str) -> list[dict]:
+	"""Send the manager's text to the contact now; returns each part's status and Meta's error."""
+	permissions.require_manager()
+	return handoff.send_reply(conversation, text)

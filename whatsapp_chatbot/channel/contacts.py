@@ -10,6 +10,7 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import texts
+from whatsapp_chatbot.interpreter import language
 
 CONTACT = "Chatbot Contact"
 CONVERSATION = "Chatbot Conversation"
@@ -61,12 +62,20 @@ def find(wa_id: str | None, user_id: str | None):
 def conversation_for(contact) -> frappe.model.document.Document:
 	"""The contact's open conversation, or a new one after a day of silence."""
 	name = frappe.db.get_value(
-		CONVERSATION, {"contact": contact.name, "status": "Open"}, "name", order_by="creation desc"
+		CONVERSATION,
+		{"contact": contact.name, "status": ("in", ("Open", "Waiting", "Human"))},
+		"name",
+		order_by="creation desc",
 	)
 	if name:
 		conversation = frappe.get_doc(CONVERSATION, name)
 		idle_since = add_to_date(now_datetime(), hours=-CONVERSATION_IDLE_HOURS)
-		if conversation.last_message_at and get_datetime(conversation.last_message_at) < idle_since:
+		# a conversation a person took over stays theirs until they hand it back
+		if (
+			conversation.status != "Human"
+			and conversation.last_message_at
+			and get_datetime(conversation.last_message_at) < idle_since
+		):
 			conversation.db_set("status", "Closed")
 		else:
 			if conversation.user != contact.user:
@@ -89,6 +98,18 @@ def touch(conversation, messages: int = 1) -> None:
 		{"last_message_at": now_datetime(), "message_count": (conversation.message_count or 0) + messages},
 		update_modified=True,
 	)
+
+
+def language_for(contact, text: str | None, settings=None) -> str:
+	"""The language of this turn: the one the message is written in when that is clear (and the
+	contact's language from now on, so a later voice note or photo is answered in it too), else
+	the contact's usual one."""
+	guessed = language.guess(text)
+	if guessed.confident:
+		if texts.normalise_language(contact.language) != guessed.language or not contact.language:
+			contact.db_set("language", guessed.language)
+		return guessed.language
+	return language_of(contact, settings)
 
 
 def language_of(contact, settings=None) -> str:

@@ -12,7 +12,7 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import permissions, pipeline, texts
-from whatsapp_chatbot.channel import contacts, locks, outbox
+from whatsapp_chatbot.channel import contacts, handoff, locks, outbox
 from whatsapp_chatbot.channel.graph import GraphError
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
 
@@ -84,6 +84,11 @@ def handle(message, contact, conversation) -> None:
 	settings = get_settings()
 	if not settings.enabled and message.channel != "Terminal":  # the terminal needs no Meta setup
 		return finish(message, "Ignored", "the chatbot is disabled in WhatsApp Chatbot Settings")
+	if handoff.is_human(conversation):
+		# a manager is answering this contact from the Desk: stored and shown, not answered
+		return finish(
+			message, "Handled by Person", f"conversation taken over by {conversation.taken_over_by}"
+		)
 	if not permissions.contact_may_chat(contact):
 		refuse(message, contact, conversation, settings)
 		return finish(message, "Ignored", "unknown, disabled or unauthorised contact")
@@ -91,7 +96,7 @@ def handle(message, contact, conversation) -> None:
 		return finish(message, "Ignored")
 
 	show_typing(message, settings)
-	language = contacts.language_of(contact, settings)
+	language = contacts.language_for(contact, message.text, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
 	try:
 		replies = pipeline.answer(turn)
