@@ -1,0 +1,99 @@
+"""Time buckets for charts over a period: days, ISO weeks (starting Monday) or months, every
+bucket present even when nothing happened in it (a day without sales is a zero, not a gap).
+
+Pure module: no frappe. Labels are short, in Spanish or English, for a phone's x axis.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+DAY, WEEK, MONTH = "day", "week", "month"
+GRAINS = (DAY, WEEK, MONTH)
+MAX_BUCKETS = 120  # more columns than this are unreadable on a phone
+MONTHS = {
+	"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+	"es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
+
+
+class TooManyBuckets(ValueError):
+	def __init__(self, count: int, grain: str):
+		super().__init__(f"{count} {grain}s")
+		self.count = count
+		self.grain = grain
+
+
+def choose_grain(start: datetime.date, end: datetime.date) -> str:
+	"""Days up to a month, weeks up to half a year, months beyond."""
+	days = (end - start).days + 1
+	return DAY if days <= 31 else WEEK if days <= 183 else MONTH
+
+
+def bucket_of(day: datetime.date, grain: str) -> datetime.date:
+	if grain == DAY:
+		return day
+	if grain == WEEK:
+		return day - datetime.timedelta(days=day.weekday())
+	if grain == MONTH:
+		return day.replace(day=1)
+	raise ValueError(f"unknown grain {grain!r}")
+
+
+def buckets(start: datetime.date, end: datetime.date, grain: str) -> list[datetime.date]:
+	"""Every bucket from the one holding `start` to the one holding `end`."""
+	if start > end:
+		raise ValueError("the period starts after it ends")
+	result, current = [], bucket_of(start, grain)
+	while current <= end:
+		result.append(current)
+		if len(result) > MAX_BUCKETS:
+			raise TooManyBuckets(_count(start, end, grain), grain)
+		current = _next(current, grain)
+	return result
+
+
+def totals(
+	rows: Iterable[tuple[datetime.date, float]], start: datetime.date, end: datetime.date, grain: str
+) -> tuple[list[datetime.date], list[float]]:
+	"""(day, value) rows summed into every bucket of the period, in order."""
+	keys = buckets(start, end, grain)
+	sums = dict.fromkeys(keys, 0.0)
+	for day, value in rows:
+		key = bucket_of(_as_date(day), grain)
+		if key in sums:
+			sums[key] += float(value or 0)
+	return keys, [sums[k] for k in keys]
+
+
+def label(bucket: datetime.date, grain: str, language: str = "en") -> str:
+	months = MONTHS.get(language, MONTHS["en"])
+	if grain == MONTH:
+		return f"{months[bucket.month - 1]} {bucket.year}"
+	return f"{bucket.day} {months[bucket.month - 1]}"
+
+
+def _next(bucket: datetime.date, grain: str) -> datetime.date:
+	if grain == DAY:
+		return bucket + datetime.timedelta(days=1)
+	if grain == WEEK:
+		return bucket + datetime.timedelta(days=7)
+	year, month = divmod(bucket.month, 12)
+	return bucket.replace(year=bucket.year + year, month=month + 1, day=1)
+
+
+def _count(start: datetime.date, end: datetime.date, grain: str) -> int:
+	if grain == DAY:
+		return (end - start).days + 1
+	if grain == WEEK:
+		return (bucket_of(end, WEEK) - bucket_of(start, WEEK)).days // 7 + 1
+	return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _as_date(value) -> datetime.date:
+	if isinstance(value, datetime.datetime):
+		return value.date()
+	if isinstance(value, datetime.date):
+		return value
+	return datetime.date.fromisoformat(str(value)[:10])

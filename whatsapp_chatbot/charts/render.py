@@ -1,0 +1,168 @@
+"""Chart data → PNG bytes, sized for a phone screen. Pure module: matplotlib, no frappe.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, so no global figure state and no
+display backend in a worker). The caller formats numbers: `format_value` and `format_tick` are
+given by the tool that knows the site's currency and number format (frappe's fmt_money), so the
+image shows amounts exactly as the Desk does. matplotlib is imported on first render only: the
+worker that never draws a chart never pays for it.
+
+An empty chart says nothing a sentence would not say better: `render_png` refuses one, and the
+tools answer with a sentence instead (`is_empty`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT, DPI = 1200, 800, 100  # pixels: readable on a phone without zooming
+BAR, LINE, RANKING = "bar", "line", "ranking"  # columns over time, a line over time, bars by size
+PALETTE = ("#2E6BE6", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#B07AA1")
+LABEL_CHARACTERS = 28  # a category name longer than this is cut with "…"
+MAX_ANNOTATED = 15  # above this many bars, values are read from the axis only
+MAX_TICK_LABELS = 12  # time axes show at most this many labels
+
+
+class EmptyChart(ValueError):
+	"""Nothing to draw: no points, or every value is zero."""
+
+
+def plain_number(value: float) -> str:
+	"""1234.5 → '1,234.5'; whole numbers without decimals. (Tools pass the site's format.)"""
+	return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+@dataclass
+class Series:
+	name: str
+	values: list[float]
+
+
+@dataclass
+class Chart:
+	title: str
+	labels: list[str]  # one per point: a day, a customer, a warehouse…
+	series: list[Series]
+	kind: str = BAR
+	subtitle: str = ""
+	format_value: Callable[[float], str] = plain_number  # numbers written on the bars
+	format_tick: Callable[[float], str] | None = None  # the value axis (default: format_value)
+	value_axis: str = ""  # what the numbers are ("MXN", "Nos", "count")
+	extra: dict = field(default_factory=dict)
+
+	def __post_init__(self):
+		if self.kind not in (BAR, LINE, RANKING):
+			raise ValueError(f"unknown chart kind {self.kind!r}")
+		for series in self.series:
+			if len(series.values) != len(self.labels):
+				raise ValueError(
+					f"series {series.name!r} has {len(series.values)} values for {len(self.labels)} labels"
+				)
+
+
+def is_empty(chart: Chart) -> bool:
+	return not chart.labels or not any(v for s in chart.series for v in s.values)
+
+
+def shorten(label: str, limit: int = LABEL_CHARACTERS) -> str:
+	label = " ".join(str(label or "-").split())
+	return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def render_png(chart: Chart) -> bytes:
+	"""The chart as a WIDTH x HEIGHT PNG."""
+	if is_empty(chart):
+		raise EmptyChart(chart.title)
+	from matplotlib.backends.backend_agg import FigureCanvasAgg
+	from matplotlib.figure import Figure
+	from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+	figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, layout="constrained")
+	FigureCanvasAgg(figure)
+	axes = figure.add_subplot()
+	figure.suptitle(chart.title, fontsize=26, fontweight="bold", x=0.02, ha="left")
+	if chart.subtitle:
+		axes.set_title(chart.subtitle, fontsize=17, color="#555555", loc="left", pad=14)
+	tick = chart.format_tick or chart.format_value
+	formatter = FuncFormatter(lambda value, _position: tick(value))
+	if chart.kind == RANKING:
+		_ranking(axes, chart)
+		axes.xaxis.set_major_formatter(formatter)
+		axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
+	else:
+		_over_time(axes, chart)
+		axes.yaxis.set_major_formatter(formatter)
+		axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
+	if chart.value_axis:
+		(axes.set_xlabel if chart.kind == RANKING else axes.set_ylabel)(chart.value_axis, fontsize=16)
+	axes.tick_params(labelsize=16)
+	for side in ("top", "right"):
+		axes.spines[side].set_visible(False)
+	if len(chart.series) > 1:
+		axes.legend(fontsize=15, frameon=False)
+	buffer = io.BytesIO()
+	# fixed dpi and no bbox_inches="tight": the image is exactly WIDTH x HEIGHT
+	figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+	return buffer.getvalue()
+
+
+def _ranking(axes, chart: Chart) -> None:
+	"""Horizontal bars, biggest first from the top, each with its value at its end."""
+	count, width = len(chart.labels), 0.8 / len(chart.series)
+	positions = list(range(count))
+	for index, series in enumerate(chart.series):
+		offsets = [p + (index - (len(chart.series) - 1) / 2) * width for p in positions]
+		bars = axes.barh(
+			offsets, series.values, height=width, color=PALETTE[index % len(PALETTE)], label=series.name
+		)
+		if count * len(chart.series) <= MAX_ANNOTATED * 2:
+			axes.bar_label(
+				bars, labels=[chart.format_value(v) for v in series.values], padding=6, fontsize=15
+			)
+	axes.set_yticks(positions, [shorten(label) for label in chart.labels])
+	axes.invert_yaxis()
+	axes.grid(axis="x", color="#DDDDDD")
+	axes.set_axisbelow(True)
+	axes.margins(x=0.18)  # room for the value written after the longest bar
+
+
+def _over_time(axes, chart: Chart) -> None:
+	count = len(chart.labels)
+	positions = list(range(count))
+	if chart.kind == LINE:
+		for index, series in enumerate(chart.series):
+			axes.plot(
+				positions,
+				series.values,
+				color=PALETTE[index % len(PALETTE)],
+				linewidth=3,
+				marker="o" if count <= 40 else None,
+				markersize=7,
+				label=series.name,
+			)
+	else:
+		width = 0.8 / len(chart.series)
+		for index, series in enumerate(chart.series):
+			offsets = [p + (index - (len(chart.series) - 1) / 2) * width for p in positions]
+			bars = axes.bar(
+				offsets, series.values, width=width, color=PALETTE[index % len(PALETTE)], label=series.name
+			)
+			if count * len(chart.series) <= MAX_ANNOTATED:
+				axes.bar_label(
+					bars,
+					labels=[chart.format_value(v) if v else "" for v in series.values],
+					padding=4,
+					fontsize=14,
+				)
+		axes.margins(y=0.12)
+	step = max(1, -(-count // MAX_TICK_LABELS))  # every step-th label, at most MAX_TICK_LABELS
+	shown = positions[::step]
+	axes.set_xticks(shown, [shorten(chart.labels[p], 16) for p in shown])
+	if len(shown) > 6:
+		for label in axes.get_xticklabels():
+			label.set_rotation(40)
+			label.set_horizontalalignment("right")
+	axes.axhline(0, color="#999999", linewidth=1)
+	axes.grid(axis="y", color="#DDDDDD")
+	axes.set_axisbelow(True)
