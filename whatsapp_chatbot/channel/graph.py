@@ -16,6 +16,7 @@ from whatsapp_chatbot.channel.errors import GraphError, from_response
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v25.0"
+PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating")
 
 
 @dataclass
@@ -79,6 +80,12 @@ class GraphClient:
 			"POST", f"{self.phone_number_id}/messages", json=outgoing.mark_read(wamid, typing)
 		)
 		return bool(answer.get("success"))
+
+	# -- the business phone number ---------------------------------------------------------
+
+	def phone_number(self, fields=PHONE_NUMBER_FIELDS) -> dict:
+		"""The configured number as Meta sees it: display number, verified name, quality rating."""
+		return self._request("GET", self.phone_number_id, params={"fields": ",".join(fields)})
 
 	# -- media -----------------------------------------------------------------------------
 

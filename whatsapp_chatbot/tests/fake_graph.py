@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs
 
 from whatsapp_chatbot.tests.local_server import LocalServer
 
@@ -68,6 +69,7 @@ class FakeGraph(LocalServer):
 		self.access_token = access_token
 		self.requests: list[Recorded] = []
 		self.media: dict[str, tuple[bytes, str]] = {}
+		self.phone_numbers: dict[str, dict] = {}  # GET /{phone-number-id}: what Meta knows of it
 		self.delay = 0.0
 		self.read_receipt_delay = 0.0  # hold mark-as-read calls (to kill a worker mid-job)
 		self._failures: list[_Failure] = []
@@ -100,6 +102,21 @@ class FakeGraph(LocalServer):
 	def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
 		with self._lock:
 			self.media[media_id] = (content, mime_type)
+
+	def add_phone_number(
+		self,
+		phone_number_id: str,
+		display_phone_number: str = "+1 555-078-3881",
+		verified_name: str = "Test Company",
+		quality_rating: str = "GREEN",
+	) -> None:
+		with self._lock:
+			self.phone_numbers[phone_number_id] = {
+				"display_phone_number": display_phone_number,
+				"verified_name": verified_name,
+				"quality_rating": quality_rating,
+				"id": phone_number_id,
+			}
 
 	def reset(self) -> None:
 		with self._lock:
@@ -213,7 +230,27 @@ class FakeGraph(LocalServer):
 				failure = self._pre()
 				if failure:
 					return self._error(failure)
-				parts = self.path.strip("/").split("/")
+				path, _, query = self.path.partition("?")
+				parts = path.strip("/").split("/")
+				if parts[-1] in fake.phone_numbers:
+					# like Meta: only the fields asked for, plus the id
+					known = fake.phone_numbers[parts[-1]]
+					asked = parse_qs(query).get("fields", [""])[0].split(",")
+					return self._reply(200, {k: v for k, v in known.items() if k in asked or k == "id"})
+				if parts[-1].isdigit() and parts[-1] not in fake.media:
+					return self._reply(
+						400,
+						{
+							"error": {
+								"message": f"Unsupported get request. Object with ID '{parts[-1]}' does not exist, "
+								"cannot be loaded due to missing permissions, or does not support this operation.",
+								"type": "GraphMethodException",
+								"code": 100,
+								"error_subcode": 33,
+								"fbtrace_id": "FAKE-TRACE",
+							}
+						},
+					)
 				if parts[0] == "media-bytes" and parts[-1] in fake.media:
 					content, mime = fake.media[parts[-1]]
 					return self._reply(200, content, mime)

@@ -67,6 +67,8 @@ class FakeOpenAI(LocalServer):
 		self.state = _State()
 		self.cached_tokens = cached_tokens
 		self.default = say("(no script left)")
+		self.models = ["gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini-transcribe"]  # GET /v1/models
+		self.api_key: str | None = None  # when set, any other key is refused as OpenAI does
 		self._ids = itertools.count(1)
 		self._lock = threading.Lock()
 		LocalServer.__init__(self, self._handler(), host, port)
@@ -149,8 +151,46 @@ class FakeOpenAI(LocalServer):
 				self.end_headers()
 				self.wfile.write(data)
 
+			def _key_refused(self) -> bool:
+				"""OpenAI's 401 for a wrong key (the SDK raises AuthenticationError with this text)."""
+				given = self.headers.get("Authorization", "").removeprefix("Bearer ")
+				if fake.api_key is None or given == fake.api_key:
+					return False
+				self._reply(
+					401,
+					{
+						"error": {
+							"message": f"Incorrect API key provided: {given[:3]}*****{given[-4:]}. You can find "
+							"your API key at https://platform.openai.com/account/api-keys.",
+							"type": "invalid_request_error",
+							"param": None,
+							"code": "invalid_api_key",
+						}
+					},
+					{"x-should-retry": "false"},
+				)
+				return True
+
+			def do_GET(self):
+				if self._key_refused():
+					return
+				if self.path.rstrip("/").endswith("/models"):
+					return self._reply(
+						200,
+						{
+							"object": "list",
+							"data": [
+								{"id": model, "object": "model", "created": 1700000000, "owned_by": "openai"}
+								for model in fake.models
+							],
+						},
+					)
+				return self._reply(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+
 			def do_POST(self):
 				raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+				if self._key_refused():
+					return
 				if not self.headers.get("Authorization", "").startswith("Bearer "):
 					return self._reply(
 						401,
