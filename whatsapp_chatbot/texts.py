@@ -101,6 +101,73 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "I've let the team know: a person will write to you here as soon as possible. Meanwhile I can still help with anything else.",
 		"es": "Ya avisé al equipo: una persona te escribirá por aquí lo antes posible. Mientras tanto puedo seguir ayudándote con lo que necesites.",
 	},
+	# remote sites (executors/remote.py): {site} is the short name people use ("norte")
+	"remote_unauthorized": {
+		"en": "The site {site} did not accept your access key. Please ask your administrator to check it.",
+		"es": "El sitio {site} no aceptó tu clave de acceso. Pide a tu administrador que la revise.",
+	},
+	"remote_forbidden": {
+		"en": "On {site} you don't have permission for that{detail}.",
+		"es": "En {site} no tienes permiso para eso{detail}.",
+	},
+	"remote_rejected": {"en": "{site} did not accept it: {detail}", "es": "{site} no lo aceptó: {detail}"},
+	"remote_not_found": {
+		"en": "{site} could not find it{detail}.",
+		"es": "{site} no lo encontró{detail}.",
+	},
+	"remote_server": {
+		"en": "The site {site} had an internal error. Please try again later; the team can see it.",
+		"es": "El sitio {site} tuvo un error interno. Inténtalo más tarde; el equipo puede verlo.",
+	},
+	"remote_timeout": {
+		"en": "The site {site} took too long to answer. Please try again in a few minutes.",
+		"es": "El sitio {site} tardó demasiado en responder. Inténtalo de nuevo en unos minutos.",
+	},
+	"remote_down": {
+		"en": "I can't reach the site {site} right now: it seems to be down or unreachable.",
+		"es": "No puedo conectar con el sitio {site} ahora mismo: parece caído o inaccesible.",
+	},
+	"remote_tunnel": {
+		"en": "I couldn't connect to {site} through its secure tunnel. The team can see why.",
+		"es": "No pude conectar con {site} por su túnel seguro. El equipo puede ver el motivo.",
+	},
+	# one per tunnels.TunnelError.kind ("remote_tunnel_" + kind); "remote_tunnel" covers the rest
+	"remote_tunnel_host_key_mismatch": {
+		"en": "I did not connect to {site}: its server's identity (SSH host key) is not the one on record, so I refused for safety. The team has been told what to check.",
+		"es": "No me conecté a {site}: la identidad de su servidor (clave SSH) no es la registrada, así que por seguridad me negué. El equipo ya sabe qué revisar.",
+	},
+	"remote_tunnel_auth_refused": {
+		"en": "The server of {site} refused my SSH key, so I couldn't reach it. Please ask your administrator to check the tunnel key.",
+		"es": "El servidor de {site} rechazó mi clave SSH, así que no pude entrar. Pide a tu administrador que revise la clave del túnel.",
+	},
+	"remote_tunnel_connect_timeout": {
+		"en": "The server of {site} did not answer in time. Please try again in a few minutes.",
+		"es": "El servidor de {site} no respondió a tiempo. Inténtalo de nuevo en unos minutos.",
+	},
+	"remote_tunnel_unreachable": {
+		"en": "I can't reach the server of {site} right now (its secure tunnel doesn't answer).",
+		"es": "No puedo llegar al servidor de {site} ahora mismo (su túnel seguro no responde).",
+	},
+	"remote_tunnel_dropped": {
+		"en": "The connection to {site} was cut while I was working on it, so it did not finish. Please try again.",
+		"es": "La conexión con {site} se cortó mientras trabajaba en ello, así que no terminó. Inténtalo de nuevo.",
+	},
+	"remote_tunnel_remote_down": {
+		"en": "The site {site} seems to be down: its server answers, but the site behind it does not.",
+		"es": "El sitio {site} parece caído: su servidor responde, pero el sitio no.",
+	},
+	"remote_tunnel_config": {
+		"en": "The connection to {site} is not set up correctly. Please ask your administrator to check it.",
+		"es": "La conexión con {site} no está bien configurada. Pide a tu administrador que la revise.",
+	},
+	"remote_local_only": {
+		"en": "{command} only works on this site, not on {site}.",
+		"es": "{command} solo funciona en este sitio, no en {site}.",
+	},
+	"remote_no_access": {
+		"en": "You don't have access to the site {site}.",
+		"es": "No tienes acceso al sitio {site}.",
+	},
 	"failed": {
 		"en": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
 		"es": "Lo siento, algo falló al procesar tu mensaje. Quedó guardado y el equipo puede reintentarlo.",
