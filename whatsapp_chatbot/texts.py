@@ -131,32 +131,32 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "I couldn't connect to {site} through its secure tunnel. The team can see why.",
 		"es": "No pude conectar con {site} por su túnel seguro. El equipo puede ver el motivo.",
 	},
-	# one per tunnels.TunnelError.kind ("remote_tunnel_" + kind); "remote_tunnel" covers the rest
-	"remote_tunnel_host_key_mismatch": {
+	# one per tunnels.TunnelError.kind ("tunnel_" + kind, as executors/rest.RemoteError.kind); "remote_tunnel" covers the rest
+	"tunnel_host_key_mismatch": {
 		"en": "I did not connect to {site}: its server's identity (SSH host key) is not the one on record, so I refused for safety. The team has been told what to check.",
 		"es": "No me conecté a {site}: la identidad de su servidor (clave SSH) no es la registrada, así que por seguridad me negué. El equipo ya sabe qué revisar.",
 	},
-	"remote_tunnel_auth_refused": {
+	"tunnel_auth_refused": {
 		"en": "The server of {site} refused my SSH key, so I couldn't reach it. Please ask your administrator to check the tunnel key.",
 		"es": "El servidor de {site} rechazó mi clave SSH, así que no pude entrar. Pide a tu administrador que revise la clave del túnel.",
 	},
-	"remote_tunnel_connect_timeout": {
+	"tunnel_connect_timeout": {
 		"en": "The server of {site} did not answer in time. Please try again in a few minutes.",
 		"es": "El servidor de {site} no respondió a tiempo. Inténtalo de nuevo en unos minutos.",
 	},
-	"remote_tunnel_unreachable": {
+	"tunnel_unreachable": {
 		"en": "I can't reach the server of {site} right now (its secure tunnel doesn't answer).",
 		"es": "No puedo llegar al servidor de {site} ahora mismo (su túnel seguro no responde).",
 	},
-	"remote_tunnel_dropped": {
+	"tunnel_dropped": {
 		"en": "The connection to {site} was cut while I was working on it, so it did not finish. Please try again.",
 		"es": "La conexión con {site} se cortó mientras trabajaba en ello, así que no terminó. Inténtalo de nuevo.",
 	},
-	"remote_tunnel_remote_down": {
+	"tunnel_remote_down": {
 		"en": "The site {site} seems to be down: its server answers, but the site behind it does not.",
 		"es": "El sitio {site} parece caído: su servidor responde, pero el sitio no.",
 	},
-	"remote_tunnel_config": {
+	"tunnel_config": {
 		"en": "The connection to {site} is not set up correctly. Please ask your administrator to check it.",
 		"es": "La conexión con {site} no está bien configurada. Pide a tu administrador que la revise.",
 	},
