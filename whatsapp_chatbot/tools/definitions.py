@@ -2,7 +2,8 @@
 
 A definition becomes a tool for the users whose roles it allows, with no code change: its
 parameters become a strict schema, and its handler is a whitelisted method, a Server Script of type
-API, or a Query/Script Report, called as the contact's User.
+API, or a Query/Script Report, called as the contact's User; or an SQL Report: one parameterised
+SELECT on a remote site's database, read with its read-only user (executors/sql_report.py).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def run(definition, arguments: dict) -> Result:
 		frappe.response.pop("message", None)
 		script.execute_method()
 		return as_result(frappe.response.get("message"))
+	if definition.handler_type == "SQL Report":
+		from whatsapp_chatbot.executors import sql_report
+
+		return sql_report.run(definition, arguments)
 	return run_report(definition.report, arguments)
 
 

@@ -7,6 +7,8 @@ from frappe.model.document import Document
 
 from whatsapp_chatbot.tools.schema import NAME_PATTERN
 
+MAX_SQL_ROWS = 10000
+
 
 class ChatbotCommandDefinition(Document):
 	def validate(self):
@@ -53,3 +55,20 @@ class ChatbotCommandDefinition(Document):
 				"Script Report",
 			):
 				frappe.throw(_("Report {0} must be a Query or Script Report").format(self.report))
+		elif self.handler_type == "SQL Report":
+			self.validate_sql_report()
+
+	def validate_sql_report(self):
+		from whatsapp_chatbot.tools.sql_select import UnsafeQuery, check_select
+
+		if not self.remote_site:
+			frappe.throw(_("Set the Remote Site whose database the query reads"))
+		if not frappe.db.get_value("Chatbot Remote Site", self.remote_site, "db_user"):
+			frappe.throw(_("Remote Site {0} has no read-only database user").format(self.remote_site))
+		if not self.database:
+			frappe.throw(_("Set the Database the query reads"))
+		self.max_rows = min(max(int(self.max_rows or 1000), 1), MAX_SQL_ROWS)
+		try:
+			check_select(self.sql_query, {p.parameter_name for p in self.parameters})
+		except UnsafeQuery as e:
+			frappe.throw(_("SQL Query refused: {0}").format(str(e)), title=_("Not a single SELECT"))
