@@ -13,6 +13,11 @@ after_install = "whatsapp_chatbot.install.after_install"
 after_migrate = "whatsapp_chatbot.install.after_migrate"
 before_uninstall = "whatsapp_chatbot.install.before_uninstall"
 
+# Desk
+# ----
+# steering a conversation (take over, reply, hand back) sits beside the form's own transcript script
+doctype_js = {"Chatbot Conversation": "public/js/conversation_steer.js"}
+
 # Tests
 # -----
 before_tests = "whatsapp_chatbot.install.before_tests"

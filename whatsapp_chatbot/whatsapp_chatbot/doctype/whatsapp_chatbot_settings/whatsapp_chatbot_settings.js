@@ -1,6 +1,8 @@
 // Copyright (c) 2026, whatsapp_chatbot developers
 // For license information, please see license.txt
 
+const SETUP = "whatsapp_chatbot.api.setup";
+
 frappe.ui.form.on("WhatsApp Chatbot Settings", {
 	refresh(frm) {
 		if (frm.doc.access_token_invalid_since) {
@@ -11,5 +13,50 @@ frappe.ui.form.on("WhatsApp Chatbot Settings", {
 				"red"
 			);
 		}
+		const group = __("Set Up");
+		frm.add_custom_button(__("Copy Webhook URL"), () => copy_webhook_url(frm), group);
+		frm.add_custom_button(__("Generate Verify Token"), () => generate_verify_token(frm), group);
+		frm.add_custom_button(__("Test Graph API"), () => run_check(frm, "test_graph_api"), group);
+		frm.add_custom_button(__("Test OpenAI"), () => run_check(frm, "test_openai"), group);
+		add_copy_button(frm);
 	},
 });
+
+function copy_webhook_url(frm) {
+	if (frm.doc.webhook_url) frappe.utils.copy_to_clipboard(frm.doc.webhook_url);
+}
+
+function add_copy_button(frm) {
+	// a copy button next to the read-only URL, where the manager looks for it
+	const field = frm.get_field("webhook_url");
+	if (!field || field.$wrapper.find(".btn-copy-webhook").length) return;
+	$(`<button class="btn btn-xs btn-default btn-copy-webhook">`)
+		.text(__("Copy"))
+		.on("click", () => copy_webhook_url(frm))
+		.appendTo(field.$wrapper.find(".control-value, .control-input-wrapper").first());
+}
+
+async function generate_verify_token(frm) {
+	const token = await frappe.xcall(`${SETUP}.generate_verify_token`);
+	frm.set_value("verify_token", token);
+	await frm.save();
+	frappe.msgprint({
+		title: __("Verify Token"),
+		indicator: "green",
+		message: frappe.render_template("whatsapp_chatbot_settings_token", { token }),
+	});
+}
+
+async function run_check(frm, method) {
+	if (frm.is_dirty()) await frm.save(); // the check uses what is saved
+	const result = await frappe.xcall(`${SETUP}.${method}`, {}, "POST", {
+		freeze: true,
+		freeze_message: __("Checking…"),
+	});
+	frappe.msgprint({
+		title: method === "test_graph_api" ? __("Graph API") : __("OpenAI"),
+		indicator: result.ok ? "green" : "red",
+		message: frappe.render_template("whatsapp_chatbot_settings_check", { method, result }),
+	});
+	return result;
+}
