@@ -30,10 +30,11 @@ class _Process:
 		self.args = args
 		self.log_path = os.path.join(sites_path(), "..", "logs", f"whatsapp_chatbot-test-{log_name}.log")
 		self.process: subprocess.Popen | None = None
+		self.env: dict[str, str] = {}  # added to the environment of the process
 
 	def start(self):
 		log = open(self.log_path, "ab")
-		env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+		env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
 		# a session of its own, so stop() reaches every process it starts
 		self.process = subprocess.Popen(
 			self.args, cwd=sites_path(), stdout=log, stderr=log, env=env, start_new_session=True
