@@ -75,6 +75,38 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "That voice note is too long for me. Could you send a shorter one, or write it?",
 		"es": "Esa nota de voz es demasiado larga para mí. ¿Puedes mandar una más corta o escribirlo?",
 	},
+	"media_refused_executable": {
+		"en": "I don't accept programs or scripts (this file is a {label}), so I didn't keep it. I can read photos and PDFs.",
+		"es": "No acepto programas ni scripts (este archivo es un {label}), así que no lo guardé. Puedo leer fotos y PDF.",
+	},
+	"media_refused_archive": {
+		"en": "I can't open compressed files ({label}), so I didn't keep it. Please send the photo or PDF itself.",
+		"es": "No puedo abrir archivos comprimidos ({label}), así que no lo guardé. Mándame la foto o el PDF directamente, por favor.",
+	},
+	"media_refused_office": {
+		"en": "I can't read Office files yet, so I didn't keep it. Please send it as a PDF or a photo.",
+		"es": "Todavía no puedo leer archivos de Office, así que no lo guardé. Mándalo en PDF o como foto, por favor.",
+	},
+	"media_refused_unknown": {
+		"en": "I can't read this kind of file, so I didn't keep it. I can read photos (JPEG, PNG, WebP, GIF) and PDFs.",
+		"es": "No puedo leer este tipo de archivo, así que no lo guardé. Puedo leer fotos (JPEG, PNG, WebP, GIF) y PDF.",
+	},
+	"media_too_big": {
+		"en": "That file is {size} MB and I accept up to {limit} MB. Could you send a smaller one, or a photo of the page that matters?",
+		"es": "Ese archivo pesa {size} MB y acepto hasta {limit} MB. ¿Puedes mandar uno más pequeño, o una foto de la página que importa?",
+	},
+	"media_damaged": {
+		"en": "The file arrived damaged (it doesn't match what WhatsApp says it sent), so I didn't keep it. Please send it again.",
+		"es": "El archivo llegó dañado (no coincide con lo que WhatsApp dice que envió), así que no lo guardé. Mándalo de nuevo, por favor.",
+	},
+	"media_unreadable": {
+		"en": "I couldn't open that file; it may be damaged. Please send it again, or a photo of it.",
+		"es": "No pude abrir ese archivo; puede estar dañado. Mándalo de nuevo o una foto de él, por favor.",
+	},
+	"media_pdf_locked": {
+		"en": "That PDF is protected with a password. Please send it without the password, or a photo of it.",
+		"es": "Ese PDF está protegido con contraseña. Mándalo sin contraseña o una foto de él, por favor.",
+	},
 	"working": {
 		"en": "⏳ Working on it (ref {ref}). I'll tell you how it goes.",
 		"es": "⏳ Estoy en ello (ref {ref}). Te voy contando cómo va.",
@@ -168,6 +200,39 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "You don't have access to the site {site}.",
 		"es": "No tienes acceso al sitio {site}.",
 	},
+	# charts (tools/charts.py): the caption of the image, its titles, and what is said instead
+	"chart_caption": {"en": "📊 {title} ({period}): {total}", "es": "📊 {title} ({period}): {total}"},
+	"chart_empty": {
+		"en": "Nothing to chart: {title} has no data for {period}.",
+		"es": "No hay nada que graficar: {title} no tiene datos en {period}.",
+	},
+	"chart_too_many": {
+		"en": "That would be {count} {grain} in one chart, too many to read on a phone. Ask by week or month, or for a shorter period.",
+		"es": "Serían {count} {grain} en un gráfico, demasiados para leerlos en el teléfono. Pídelo por semana o por mes, o para un periodo más corto.",
+	},
+	"chart_bad_period": {
+		"en": "The period starts after it ends.",
+		"es": "El periodo empieza después de terminar.",
+	},
+	"chart_which_company": {
+		"en": "Which company? You have no default company.",
+		"es": "¿De qué empresa? No tienes una empresa predeterminada.",
+	},
+	"chart_sales_day": {"en": "Sales by day", "es": "Ventas por día"},
+	"chart_sales_week": {"en": "Sales by week", "es": "Ventas por semana"},
+	"chart_sales_month": {"en": "Sales by month", "es": "Ventas por mes"},
+	"chart_top_customers": {"en": "Top customers", "es": "Mejores clientes"},
+	"chart_top_items": {"en": "Top items", "es": "Artículos más vendidos"},
+	"chart_stock": {"en": "Stock of {item} by warehouse", "es": "Existencias de {item} por almacén"},
+	"chart_by": {"en": "{what} by {by}", "es": "{what} por {by}"},
+	"chart_count_of": {"en": "Number of {doctype}", "es": "Cantidad de {doctype}"},
+	"chart_count": {"en": "count", "es": "cantidad"},
+	"chart_day": {"en": "day", "es": "día"},
+	"chart_week": {"en": "week", "es": "semana"},
+	"chart_month": {"en": "month", "es": "mes"},
+	"chart_days": {"en": "days", "es": "días"},
+	"chart_weeks": {"en": "weeks", "es": "semanas"},
+	"chart_months": {"en": "months", "es": "meses"},
 	"failed": {
 		"en": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
 		"es": "Lo siento, algo falló al procesar tu mensaje. Quedó guardado y el equipo puede reintentarlo.",

@@ -27,6 +27,14 @@ class Media:
 	file_size: int | None = None
 
 
+class MediaTooLarge(Exception):
+	"""Media over the caller's size limit (as announced by Meta, or as counted while reading)."""
+
+	def __init__(self, size: int):
+		super().__init__(f"media of at least {size} bytes")
+		self.size = size
+
+
 class GraphClient:
 	def __init__(
 		self,
@@ -104,14 +112,30 @@ class GraphClient:
 		"""{url, mime_type, sha256, file_size}; the URL is valid for five minutes."""
 		return self._request("GET", media_id)
 
-	def download_media(self, media_id: str) -> Media:
-		info = self.media_info(media_id)
+	def download_media(self, media_id: str, max_bytes: int | None = None, info: dict | None = None) -> Media:
+		"""The media's bytes; with `max_bytes`, MediaTooLarge as soon as Meta announces more or more
+		arrives (the rest is never read). `info` saves the lookup when the caller already made it."""
+		info = info or self.media_info(media_id)
 		if not info.get("url"):
 			raise GraphError(f"media {media_id} has no URL", http_status=200)
+		if max_bytes and int(info.get("file_size") or 0) > max_bytes:
+			raise MediaTooLarge(int(info["file_size"]))
 		# The media URL needs the same bearer token; without it Meta answers an error page.
-		response = self._raw("GET", info["url"])
+		response = self._raw("GET", info["url"], stream=bool(max_bytes))
+		if max_bytes:
+			received = bytearray()
+			try:
+				for chunk in response.iter_content(256 * 1024):
+					received += chunk
+					if len(received) > max_bytes:
+						raise MediaTooLarge(len(received))
+			finally:
+				response.close()
+			content = bytes(received)
+		else:
+			content = response.content
 		return Media(
-			content=response.content,
+			content=content,
 			mime_type=info.get("mime_type") or response.headers.get("Content-Type"),
 			sha256=info.get("sha256"),
 			file_size=info.get("file_size"),
