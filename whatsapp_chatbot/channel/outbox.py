@@ -74,10 +74,12 @@ def queue_document(
 	key=None,
 ) -> str:
 	"""Queue a file: kept as a private File on the row, uploaded to Meta by the send job (media ids
-	expire, and an upload is a Graph call that may need retries like any other)."""
-	body = {"type": "document", "document": {"filename": filename}}
+	expire, and an upload is a Graph call that may need retries like any other). PNG and JPEG go
+	as an image message (shown inline, like a photo), anything else as a document."""
+	kind = outgoing.media(mime_type)
+	body = {"type": kind, kind: {"filename": filename} if kind == "document" else {}}
 	if caption:
-		body["document"]["caption"] = caption[: outgoing.CAPTION_LIMIT]
+		body[kind]["caption"] = caption[: outgoing.CAPTION_LIMIT]
 	name = queue(contact, body, conversation, answers, key)
 	if not frappe.db.exists("File", {"attached_to_doctype": MESSAGE, "attached_to_name": name}):
 		frappe.get_doc(
@@ -187,8 +189,9 @@ def send_one(name: str, settings=None) -> str:
 		frappe.db.commit()  # a worker killed during the call leaves a visible "Sending" row
 		try:
 			client = graph_client(settings)
-			if body.get("type") == "document" and not body["document"].get("id"):
-				body["document"]["id"] = _upload(client, row)
+			kind = body.get("type")
+			if kind in ("document", "image") and not body[kind].get("id"):
+				body[kind]["id"] = _upload(client, row)
 				row.db_set("request_body", json.dumps(body, ensure_ascii=False))
 			wamid = client.send(body, wa_id=contact.wa_id, user_id=contact.user_id)
 		except GraphError as error:

@@ -22,6 +22,7 @@ ROW_ID_LIMIT = 200
 ROW_DESCRIPTION_LIMIT = 72
 HEADER_FOOTER_LIMIT = 60
 CAPTION_LIMIT = 1024
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})  # what Meta sends as an image message
 
 
 class MessageTooLarge(ValueError):
@@ -169,6 +170,19 @@ def document(media_id: str, filename: str, caption: str | None = None) -> dict:
 	return {"type": "document", "document": doc}
 
 
+def image(media_id: str, caption: str | None = None) -> dict:
+	"""An uploaded picture (PNG or JPEG, at most 5 MB at Meta) with an optional caption."""
+	picture = {"id": media_id}
+	if caption:
+		picture["caption"] = _check(caption, CAPTION_LIMIT, "caption")
+	return {"type": "image", "image": picture}
+
+
+def media(mime_type: str | None) -> str:
+	"""How a file goes out: pictures Meta shows inline as `image`, anything else as `document`."""
+	return "image" if (mime_type or "").split(";")[0].strip().lower() in IMAGE_TYPES else "document"
+
+
 def template(name: str, language: str, components: list | None = None) -> dict:
 	body = {"name": name, "language": {"code": language}}
 	if components:
@@ -198,6 +212,8 @@ def summary(body: dict) -> str:
 		return text_ + ("\n" + " | ".join(f"[{o}]" for o in options) if options else "")
 	if kind == "document":
 		return " ".join(filter(None, [content.get("filename"), content.get("caption")]))
+	if kind == "image":
+		return " ".join(filter(None, ["[image]", content.get("caption")]))
 	if kind == "template":
 		return f"template {content.get('name')} ({(content.get('language') or {}).get('code')})"
 	return kind or ""

@@ -94,12 +94,13 @@ class TerminalChat:
 				]
 				self.choices = buttons + rows
 				lines += [f"  {index}) {title}" for index, (_, title) in enumerate(self.choices, 1)]
-			elif kind == "document":
+			elif kind in ("document", "image"):
 				file_url = frappe.db.get_value(
 					"File", {"attached_to_doctype": MESSAGE, "attached_to_name": row.name}, "file_url"
 				)
+				media = body[kind]
 				lines.append(
-					f"[document {body['document'].get('filename')}: {file_url}] {body['document'].get('caption') or ''}".strip()
+					f"[{' '.join(filter(None, [kind, media.get('filename')]))}: {file_url}] {media.get('caption') or ''}".strip()
 				)
 			if row.status == "Failed":
 				lines.append(f"(not delivered: {row.error_message})")

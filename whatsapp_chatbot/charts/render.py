@@ -70,6 +70,14 @@ def shorten(label: str, limit: int = LABEL_CHARACTERS) -> str:
 	return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
+def preload() -> None:
+	"""Import matplotlib now (an RQ worker's parent, before it forks a process per job: 0.5 s saved
+	on every chart)."""
+	import matplotlib.backends.backend_agg
+	import matplotlib.figure
+	import matplotlib.ticker
+
+
 def render_png(chart: Chart) -> bytes:
 	"""The chart as a WIDTH x HEIGHT PNG."""
 	if is_empty(chart):

@@ -15,11 +15,15 @@ if "worker" in sys.argv[1:4] or "worker-pool" in sys.argv[1:4]:
 	import whatsapp_chatbot.jobs.process_message
 	import whatsapp_chatbot.jobs.run_long_command
 	import whatsapp_chatbot.jobs.send
+	import whatsapp_chatbot.tools.charts
 	import whatsapp_chatbot.tools.documents
 	import whatsapp_chatbot.tools.erpnext
 	import whatsapp_chatbot.tools.exports
 	import whatsapp_chatbot.tools.generic
 	import whatsapp_chatbot.tools.writes
+	from whatsapp_chatbot.charts import render as _charts
+
+	_charts.preload()
 
 
 @click.group("whatsapp-chatbot")

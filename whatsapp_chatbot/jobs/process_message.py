@@ -98,6 +98,8 @@ def handle(message, contact, conversation) -> None:
 	show_typing(message, settings)
 	language = contacts.language_for(contact, message.text, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
+	# commands that speak for themselves (a chart's caption) use the turn's language
+	frappe.flags.whatsapp_chatbot_language = language
 	try:
 		replies = pipeline.answer(turn)
 	except pipeline.TurnFailed as failure:

@@ -28,6 +28,7 @@ def run_long_command(command: str) -> None:
 	settings = get_settings()
 	contact = frappe.get_doc(contacts.CONTACT, doc.contact)
 	language = contacts.language_of(contact, settings)
+	frappe.flags.whatsapp_chatbot_language = language  # as in process_message
 	started = time.monotonic()
 	doc.db_set({"status": "Running", "started_at": now_datetime(), "progress": 0})
 	progress.publish(doc, 0, status="Running")

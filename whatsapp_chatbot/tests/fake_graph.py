@@ -167,6 +167,23 @@ class FakeGraph(LocalServer):
 					return self._failures.pop(index)
 		return None
 
+	def _image_problem(self, body: dict) -> str | None:
+		"""An image message as Meta checks it: an uploaded PNG/JPEG by id (or a link), caption ≤ 1024."""
+		if body.get("type") != "image":
+			return None
+		image = body.get("image") or {}
+		if image.get("link"):
+			return None
+		with self._lock:
+			media = self.media.get(image.get("id") or "")
+		if media is None:
+			return f"unknown media id {image.get('id')!r}"
+		if media[1] not in IMAGE_TYPES:
+			return f"media {image['id']} is {media[1]}, not an image"
+		if len(image.get("caption") or "") > 1024:
+			return "caption longer than 1024 characters"
+		return None
+
 	def _record(self, recorded: Recorded) -> None:
 		with self._changed:
 			self.requests.append(recorded)
@@ -302,6 +319,10 @@ class FakeGraph(LocalServer):
 				if self.path.endswith("/media") and recorded.form is not None:
 					media_id = f"fake-media-{next(fake._counter)}"
 					file_part = recorded.form.get("file") or (b"", "application/octet-stream", "")
+					problem = _upload_problem(file_part[0], file_part[1])
+					if problem:
+						fake._record(recorded)
+						return self._reply(400, _invalid(131053, f"Media upload error: {problem}"))
 					fake.add_media(media_id, file_part[0], file_part[1])
 					fake._record(recorded)
 					return self._reply(200, {"id": media_id})
@@ -324,6 +345,10 @@ class FakeGraph(LocalServer):
 							}
 						},
 					)
+				problem = fake._image_problem(body)
+				if problem:
+					fake._record(recorded)
+					return self._reply(400, _invalid(131009, f"Parameter value is not valid: {problem}"))
 				with fake._lock:
 					wamid = fake._wamids.pop(0) if fake._wamids else f"wamid.FAKE{next(fake._counter):08d}"
 				body["_ok"] = True
@@ -340,6 +365,37 @@ class FakeGraph(LocalServer):
 				)
 
 		return Handler
+
+
+# Meta's media limits (PROTOCOLS.md A5 / Meta's "Supported media types"): images are PNG or JPEG
+# up to 5 MB, and the content must be what the declared type says.
+IMAGE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+IMAGE_LIMIT = 5 * 1024 * 1024
+
+
+def _upload_problem(content: bytes, mime_type: str) -> str | None:
+	if not content:
+		return "empty file"
+	if mime_type.startswith("image/"):
+		if mime_type not in IMAGE_TYPES:
+			return f"{mime_type} is not a supported image type"
+		if not content.startswith(IMAGE_TYPES[mime_type]):
+			return f"the file is not a {mime_type}"
+		if len(content) > IMAGE_LIMIT:
+			return "images are limited to 5 MB"
+	return None
+
+
+def _invalid(code: int, message: str) -> dict:
+	return {
+		"error": {
+			"message": message,
+			"type": "OAuthException",
+			"code": code,
+			"error_data": {"messaging_product": "whatsapp", "details": message},
+			"fbtrace_id": "FAKE-TRACE",
+		}
+	}
 
 
 def _parse_multipart(raw: bytes, content_type: str) -> dict:

@@ -11,7 +11,7 @@ from whatsapp_chatbot.tools.registry import REGISTRY, Command
 
 def _load_builtins() -> dict[str, Command]:
 	# importing the modules registers their commands
-	from whatsapp_chatbot.tools import documents, erpnext, exports, generic, writes
+	from whatsapp_chatbot.tools import charts, documents, erpnext, exports, generic, writes
 
 	return REGISTRY
 
