@@ -196,12 +196,19 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "{command} only works on this site, not on {site}.",
 		"es": "{command} solo funciona en este sitio, no en {site}.",
 	},
+	"remote_needs_app": {
+		"en": "That command needs the WhatsApp assistant installed on {site}.",
+		"es": "Ese comando necesita el asistente de WhatsApp instalado en {site}.",
+	},
 	"remote_no_access": {
 		"en": "You don't have access to the site {site}.",
 		"es": "No tienes acceso al sitio {site}.",
 	},
 	# charts (tools/charts.py): the caption of the image, its titles, and what is said instead
-	"chart_caption": {"en": "📊 {title} ({period}): {total}", "es": "📊 {title} ({period}): {total}"},
+	"chart_caption": {
+		"en": "📊 {title} ({period}): {total} in total",
+		"es": "📊 {title} ({period}): {total} en total",
+	},
 	"chart_empty": {
 		"en": "Nothing to chart: {title} has no data for {period}.",
 		"es": "No hay nada que graficar: {title} no tiene datos en {period}.",
