@@ -95,3 +95,21 @@ def remote_access(contact: str | None, site: str) -> str | None:
 	if not contact or site not in remote_sites(contact):
 		return None
 	return frappe.db.get_value("Chatbot Remote Access", {"contact": contact, "remote_site": site})
+
+
+def default_remote_site(contact: str | None) -> str | None:
+	"""Where a command that names no site runs for this contact: their default remote site if it
+	is enabled and still theirs, else None (this site)."""
+	if not contact:
+		return None
+	site = frappe.db.get_value("Chatbot Remote Access", {"contact": contact, "is_default": 1}, "remote_site")
+	return site if site and site in remote_sites(contact) else None
+
+
+def may_try_as(user: str | None) -> bool:
+	"""Who may chat as `user` in the Playground (commands run with that User's permissions): a
+	System Manager as anyone, a WhatsApp Chatbot Manager only as themself. Otherwise a chatbot
+	manager could act as the finance director by picking their contact."""
+	if not user:
+		return False
+	return user == frappe.session.user or "System Manager" in frappe.get_roles()

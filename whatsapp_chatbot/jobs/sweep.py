@@ -105,6 +105,10 @@ def fail_dead_long_commands(settings) -> int:
 				"error": "the job stopped (worker killed or job timed out)",
 			}
 		)
+		progress.publish(doc, doc.progress or 0, status="Failed")
+		failed += 1
+		if not doc.contact:
+			continue  # started by another site (api/remote.py): that site tells its user
 		contact = frappe.get_doc(contacts.CONTACT, doc.contact)
 		language = contacts.language_of(contact, settings)
 		reason = {"es": "el proceso se detuvo", "en": "the job stopped"}.get(language, "the job stopped")
@@ -115,6 +119,4 @@ def fail_dead_long_commands(settings) -> int:
 			answers=doc.message,
 			key=f"{doc.name}:result",
 		)
-		progress.publish(doc, doc.progress or 0, status="Failed")
-		failed += 1
 	return failed

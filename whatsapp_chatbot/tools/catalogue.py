@@ -11,7 +11,7 @@ from whatsapp_chatbot.tools.registry import REGISTRY, Command
 
 def _load_builtins() -> dict[str, Command]:
 	# importing the modules registers their commands
-	from whatsapp_chatbot.tools import charts, documents, erpnext, exports, generic, writes
+	from whatsapp_chatbot.tools import bills, charts, documents, erpnext, exports, generic, media, writes
 
 	return REGISTRY
 
@@ -27,10 +27,24 @@ def all_commands() -> dict[str, Command]:
 	return commands
 
 
-def for_user(user: str) -> list[Command]:
-	return [c for _, c in sorted(all_commands().items()) if permissions.command_allowed(c, user)]
+def for_user(user: str, contact: str | None = None) -> list[Command]:
+	"""With `contact`: the commands that can run remotely carry a `site` parameter listing the
+	remote sites this contact may use (none: no parameter at all)."""
+	sites, default = _sites(contact)
+	return [
+		c.for_sites(sites, default)
+		for _, c in sorted(all_commands().items())
+		if permissions.command_allowed(c, user)
+	]
 
 
-def find(name: str, user: str) -> Command | None:
+def find(name: str, user: str, contact: str | None = None) -> Command | None:
 	command = all_commands().get(name)
-	return command if command and permissions.command_allowed(command, user) else None
+	if not command or not permissions.command_allowed(command, user):
+		return None
+	return command.for_sites(*_sites(contact))
+
+
+def _sites(contact: str | None) -> tuple[list[str], str | None]:
+	sites = permissions.remote_sites(contact)
+	return sites, permissions.default_remote_site(contact) if sites else None

@@ -54,6 +54,9 @@ def to_command(definition) -> Command:
 		preview=preview if kind == WRITE or definition.needs_confirmation else None,
 		source="definition",
 		extra={"needs_confirmation": bool(definition.needs_confirmation)},
+		# a long one can run on a remote site that has this app and a definition of the same name
+		# (started there and followed: executors/remote_long.py)
+		remote=bool(definition.long_running) and definition.handler_type != "SQL Report",
 	)
 
 

@@ -6,7 +6,7 @@ import re
 
 import frappe
 
-from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools import data, metadata
 from whatsapp_chatbot.tools.registry import Result, command
 from whatsapp_chatbot.tools.schema import Param
 from whatsapp_chatbot.tools.writes import DOC_REF
@@ -16,14 +16,11 @@ from whatsapp_chatbot.tools.writes import DOC_REF
 	"send_document_pdf",
 	"Send the PDF of a document (its default print format) as a file in the chat.",
 	{**DOC_REF, "caption": Param("string", "Short caption for the file", required=False, max_length=200)},
+	remote=True,
 )
 def send_document_pdf(doctype, name, caption=None) -> Result:
 	doc = metadata.readable_document(doctype, name)
-	if not frappe.has_permission(doc.doctype, "print", doc):
-		raise frappe.PermissionError(f"You may not print {doc.doctype}")
-	# wkhtmltopdf fetches the print styles from the site's own URL (host_name): the worker must be
-	# able to reach the site, as it can in a normal deployment.
-	pdf = frappe.get_print(doc.doctype, doc.name, as_pdf=True)
+	pdf = data.current().pdf(doc)  # checks the print permission (the remote site checks its own)
 	filename = re.sub(r"[^A-Za-z0-9._-]+", "-", doc.name).strip("-") + ".pdf"
 	return Result(
 		caption or f"{doc.doctype} {doc.name}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_days, flt, fmt_money, getdate, nowdate
 
+from whatsapp_chatbot.tools import data
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Result, command
 from whatsapp_chatbot.tools.schema import Param
@@ -19,14 +20,14 @@ def resolve(doctype: str, text: str, title_field: str) -> str:
 	text = (text or "").strip()
 	if not text:
 		raise CommandError(f"Which {doctype}?")
-	if frappe.db.exists(doctype, text):
+	if data.current().exists(doctype, text):
 		return text
 	for filters in (
 		{title_field: text},
 		{title_field: ("like", f"%{text}%")},
 		{"name": ("like", f"%{text}%")},
 	):
-		matches = frappe.get_list(doctype, filters=filters, pluck="name", limit_page_length=6)
+		matches = data.current().get_list(doctype, filters=filters, pluck="name", limit_page_length=6)
 		if len(matches) == 1:
 			return matches[0]
 		if len(matches) > 1:
@@ -43,19 +44,20 @@ def money(value, currency: str | None = None) -> str:
 	"Stock on hand of an item in each warehouse (or one warehouse).",
 	{"item": ITEM, "warehouse": Param("string", "Warehouse name to limit to", required=False)},
 	doctypes=("Bin",),
+	remote=True,
 )
 def stock_balance(item, warehouse=None) -> Result:
 	item_code = resolve("Item", item, "item_name")
 	filters = {"item_code": item_code}
 	if warehouse:
 		filters["warehouse"] = resolve("Warehouse", warehouse, "warehouse_name")
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		"Bin",
 		filters=filters,
 		fields=["warehouse", "actual_qty", "reserved_qty", "projected_qty"],
 		order_by="actual_qty desc",
 	)
-	uom = frappe.db.get_value("Item", item_code, "stock_uom")
+	uom = data.current().value("Item", item_code, "stock_uom")
 	total = sum(flt(r.actual_qty) for r in rows)
 	lines = [
 		f"• {r.warehouse}: {flt(r.actual_qty):g} {uom}"
@@ -85,6 +87,7 @@ def stock_balance(item, warehouse=None) -> Result:
 		"price_list": Param("string", "Price list name (default: every selling price list)", required=False),
 	},
 	doctypes=("Item Price",),
+	remote=True,
 )
 def item_price(item, price_list=None) -> Result:
 	item_code = resolve("Item", item, "item_name")
@@ -93,7 +96,7 @@ def item_price(item, price_list=None) -> Result:
 		filters["price_list"] = resolve("Price List", price_list, "price_list_name")
 	else:
 		filters["selling"] = 1
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		"Item Price",
 		filters=filters,
 		fields=["price_list", "price_list_rate", "currency", "uom"],
@@ -124,12 +127,13 @@ def item_price(item, price_list=None) -> Result:
 		"Purchase User",
 		"Purchase Manager",
 	),
+	remote=True,
 )
 def party_balance(party_type, party) -> Result:
 	invoice = "Sales Invoice" if party_type == "Customer" else "Purchase Invoice"
 	field = "customer" if party_type == "Customer" else "supplier"
 	name = resolve(party_type, party, "customer_name" if party_type == "Customer" else "supplier_name")
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		invoice,
 		filters={field: name, "docstatus": 1, "outstanding_amount": ("!=", 0)},
 		fields=["currency", "sum(outstanding_amount) as outstanding", "count(*) as invoices"],
@@ -146,12 +150,13 @@ def party_balance(party_type, party) -> Result:
 	"Sales invoices past their due date and not fully paid, optionally for one customer.",
 	{"customer": Param("string", "Customer name", required=False), "limit": LIMIT},
 	doctypes=("Sales Invoice",),
+	remote=True,
 )
 def overdue_invoices(customer=None, limit=None) -> Result:
 	filters = {"docstatus": 1, "outstanding_amount": (">", 0), "due_date": ("<", nowdate())}
 	if customer:
 		filters["customer"] = resolve("Customer", customer, "customer_name")
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		"Sales Invoice",
 		filters=filters,
 		fields=["name", "customer", "due_date", "outstanding_amount", "currency"],
@@ -242,6 +247,7 @@ def sales_summary(from_date=None, to_date=None, top=None) -> Result:
 	"Submitted sales orders not yet fully delivered, optionally for one customer.",
 	{"customer": Param("string", "Customer name", required=False), "limit": LIMIT},
 	doctypes=("Sales Order",),
+	remote=True,
 )
 def pending_sales_orders(customer=None, limit=None) -> Result:
 	return _pending_orders("Sales Order", "Customer", customer, "delivery_date", "per_delivered", limit)
@@ -252,6 +258,7 @@ def pending_sales_orders(customer=None, limit=None) -> Result:
 	"Submitted purchase orders not yet fully received, optionally for one supplier.",
 	{"supplier": Param("string", "Supplier name", required=False), "limit": LIMIT},
 	doctypes=("Purchase Order",),
+	remote=True,
 )
 def pending_purchase_orders(supplier=None, limit=None) -> Result:
 	return _pending_orders("Purchase Order", "Supplier", supplier, "schedule_date", "per_received", limit)
@@ -274,7 +281,7 @@ def _pending_orders(doctype, party_type, party, date_field, percent_field, limit
 	}
 	if party:
 		filters[party_field] = resolve(party_type, party, f"{party_field}_name")
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		doctype,
 		filters=filters,
 		fields=["name", party_field, date_field, "grand_total", "currency", percent_field],

@@ -11,7 +11,7 @@ from frappe.utils import getdate
 from frappe.utils.xlsxutils import make_xlsx
 
 from whatsapp_chatbot.realtime import progress
-from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools import data, metadata
 from whatsapp_chatbot.tools.definitions import with_default_company
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.generic import DOCTYPE, FILTERS
@@ -29,8 +29,7 @@ def xlsx(title: str, columns: list[str], rows: list[list]) -> bytes:
 
 def _list_size(doctype, filters=None, **_ignored) -> Result:
 	meta = metadata.doctype(doctype)
-	rows = frappe.get_list(meta.name, filters=metadata.filters(meta, filters), fields=["count(*) as count"])
-	return Result("", data=rows[0]["count"] if rows else 0)
+	return Result("", data=data.current().count(meta.name, metadata.filters(meta, filters)))
 
 
 @command(
@@ -46,6 +45,7 @@ def _list_size(doctype, filters=None, **_ignored) -> Result:
 	},
 	kind=LONG,
 	extra={"estimate": _list_size},
+	remote=True,
 )
 def export_list(doctype, filters=None, fields=None, limit=None) -> Result:
 	meta = metadata.doctype(doctype)
@@ -55,7 +55,7 @@ def export_list(doctype, filters=None, fields=None, limit=None) -> Result:
 	rows: list[list] = []
 	while len(rows) < total:
 		progress.check_cancelled()
-		page = frappe.get_list(
+		page = data.current().get_list(
 			meta.name,
 			filters=conditions,
 			fields=columns,
@@ -100,25 +100,19 @@ def _report_size(report, filters=None, file_format=None) -> Result:
 	},
 	kind=LONG,
 	extra={"estimate": _report_size},
+	remote=True,
 )
 def export_report(report, filters=None, file_format=None) -> Result:
-	from frappe.desk.query_report import run
-
-	name = frappe.db.get_value("Report", {"name": report}) or frappe.db.get_value(
-		"Report", {"name": ("like", f"%{report}%")}
-	)
+	source = data.current()
+	name = source.report_name(report)
 	if not name:
 		raise CommandError(f"There is no report called {report!r}.")
-	doc = frappe.get_doc("Report", name)
-	if doc.report_type not in ("Query Report", "Script Report"):
-		raise CommandError(f"{name} cannot be exported here.")
-	if not doc.is_permitted():
-		raise frappe.PermissionError(f"You may not run the report {name}")
 	values = _filters(filters)
-	with_default_company(values)
+	if not source.remote:  # there the remote user's own defaults apply
+		with_default_company(values)
 	progress.report(10, name)
 	progress.check_cancelled()
-	output = run(name, filters=values, ignore_prepared_report=True)
+	output = source.run_report(name, values)
 	progress.check_cancelled()
 	progress.report(70, f"{len(output.get('result') or [])} rows")
 	columns = [_column(c) for c in output.get("columns") or []]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import getdate
 
-from whatsapp_chatbot.tools import metadata
+from whatsapp_chatbot.tools import data, metadata
 from whatsapp_chatbot.tools.registry import Result, command
 from whatsapp_chatbot.tools.schema import Param
 
@@ -38,16 +38,16 @@ DOCTYPE = Param("string", "e.g. Customer, Sales Invoice")
 		"limit": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_ROWS),
 		"count_only": Param("boolean", "just count", required=False),
 	},
+	remote=True,
 )
 def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None, count_only=None) -> Result:
 	meta = metadata.doctype(doctype)
 	conditions = metadata.filters(meta, filters)
 	if count_only:
-		rows = frappe.get_list(meta.name, filters=conditions, fields=["count(*) as count"])
-		count = rows[0]["count"] if rows else 0
+		count = data.current().count(meta.name, conditions)
 		return Result(f"{meta.name}: {count}", data={"doctype": meta.name, "count": count})
 	columns = [metadata.field(meta, f) for f in fields] if fields else metadata.readable_fields(meta)
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		meta.name,
 		filters=conditions,
 		fields=columns,
@@ -70,6 +70,7 @@ def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None
 	"get_document",
 	"One document with its fields and child rows.",
 	{"doctype": DOCTYPE, "name": Param("string", "document id")},
+	remote=True,
 )
 def get_document(doctype, name) -> Result:
 	meta = metadata.doctype(doctype)
@@ -81,7 +82,7 @@ def get_document(doctype, name) -> Result:
 		if value in (None, "", 0, []) or df.fieldtype in metadata.HIDDEN_TYPES:
 			continue
 		if df.fieldtype in frappe.model.table_fields:
-			child_meta = frappe.get_meta(df.options)
+			child_meta = data.current().meta(df.options)
 			columns = [c.fieldname for c in child_meta.fields if c.in_list_view][:5]
 			fields[df.fieldname] = [{c: child.get(c) for c in columns} for child in value[:20]]
 			lines.append(f"{df.label}:")
@@ -110,6 +111,7 @@ def get_document(doctype, name) -> Result:
 		"filters": FILTERS,
 		"limit": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_ROWS),
 	},
+	remote=True,
 )
 def totals_by_group(
 	doctype, sum_field, group_by, date_field=None, from_date=None, to_date=None, filters=None, limit=None
@@ -126,7 +128,7 @@ def totals_by_group(
 			conditions.append([meta.name, date_field, ">=", getdate(from_date)])
 		if to_date:
 			conditions.append([meta.name, date_field, "<=", getdate(to_date)])
-	rows = frappe.get_list(
+	rows = data.current().get_list(
 		meta.name,
 		filters=conditions,
 		fields=[f"`{group_by}` as group_value", f"sum(`{sum_field}`) as total", "count(*) as count"],

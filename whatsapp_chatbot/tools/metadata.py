@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_chatbot.tools import data
 from whatsapp_chatbot.tools.errors import CommandError
 
 STANDARD_FIELDS = {
@@ -23,25 +24,18 @@ OPERATORS = ["=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in"
 
 
 def doctype(name: str):
-	"""The meta of a DocType a chat user may query: it exists, is not a child table or single."""
-	name = (name or "").strip()
-	resolved = frappe.db.get_value("DocType", name, "name") or frappe.db.get_value(
-		"DocType", {"name": ("like", name)}, "name"
-	)
-	if not resolved:
-		raise CommandError(f"There is no document type called {name!r}.")
-	meta = frappe.get_meta(resolved)
+	"""The meta of a DocType a chat user may query (on the site the command runs on): it exists, is
+	not a child table or single."""
+	meta = data.current().meta(name)
 	if meta.istable or meta.issingle:
-		raise CommandError(f"{resolved} cannot be listed on its own.")
+		raise CommandError(f"{meta.name} cannot be listed on its own.")
 	return meta
 
 
 def readable_document(doctype_name: str, name: str, meta=None):
 	"""A document of a queryable DocType that the session user may read (PermissionError if not)."""
 	meta = meta or doctype(doctype_name)
-	doc = frappe.get_doc(meta.name, name)
-	doc.check_permission("read")
-	return doc
+	return data.current().get_doc(meta.name, name)
 
 
 def field(meta, fieldname: str, types: set[str] | None = None) -> str:

@@ -8,6 +8,7 @@ only ever offered what the user may do.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from whatsapp_chatbot.tools.schema import (
 )
 
 READ, WRITE, LONG = "Read", "Write", "Long"
+SITE = "site"  # the parameter naming the remote site a command runs on (executors/remote.py)
+LOCAL_SITE = "local"  # in that parameter: this site
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Command:
 	preview: Callable[..., str] | None = None  # for writes: what will happen, before it happens
 	source: str = "builtin"
 	extra: dict = field(default_factory=dict)
+	remote: bool = False  # reaches data only through tools/data.py, so it can run on a remote site
 
 	def __post_init__(self):
 		if not NAME_PATTERN.match(self.name):
@@ -67,6 +71,22 @@ class Command:
 	def needs_confirmation(self) -> bool:
 		"""Writes, and admin-defined commands that ask for it, wait for the user's Confirm."""
 		return self.kind == WRITE or bool(self.extra.get("needs_confirmation"))
+
+	def for_sites(self, sites: list[str], default: str | None) -> Command:
+		"""This command as offered to a contact who may use these remote sites: with a `site`
+		parameter (an enum of exactly those sites, plus "local") when it can run remotely, else
+		saying it runs here only. No sites: the command unchanged."""
+		if not sites:
+			return self
+		if not self.remote:
+			return dataclasses.replace(self, description=f"{self.description} This site only.")
+		where = Param(
+			"string",
+			f"where to run; null: {default or LOCAL_SITE}",
+			required=False,
+			enum=[LOCAL_SITE, *sites],
+		)
+		return dataclasses.replace(self, params={**self.params, SITE: where})
 
 	@property
 	def schema(self) -> dict:

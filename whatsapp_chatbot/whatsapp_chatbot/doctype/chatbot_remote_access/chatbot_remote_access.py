@@ -21,8 +21,6 @@ class ChatbotRemoteAccess(Document):
 				),
 				frappe.DuplicateEntryError,
 			)
-		if not self.is_default and not self._other_rows():
-			self.is_default = 1  # the only site a contact has is their default
 
 	def on_update(self):
 		if self.is_default:
