@@ -18,6 +18,7 @@ from whatsapp_chatbot.media import images, pdf, sniff, tokens
 
 MESSAGE = "Chatbot Message"
 DEFAULT_WINDOW_MINUTES = 30
+FOLLOWING_MESSAGES = 3  # the media stays in the turn for this many messages after it
 MEDIA_ARGUMENT = "media"  # the argument the app fills in for commands that use the turn's media
 
 
@@ -53,6 +54,17 @@ def latest(turn) -> TurnMedia | None:
 		if not rows:
 			return None
 		row = rows[0]
+		later = frappe.db.count(
+			MESSAGE,
+			{
+				"conversation": turn.conversation.name,
+				"direction": "Incoming",
+				"creation": (">", row.creation),
+				"name": ("!=", turn.message.name),
+			},
+		)
+		if later >= FOLLOWING_MESSAGES:
+			return None  # the talk has moved on: no more paying for the picture on every call
 	file = frappe.db.get_value(
 		"File",
 		{"attached_to_doctype": MESSAGE, "attached_to_name": row.name, "file_url": row.media_file},
@@ -130,3 +142,28 @@ def media_file(reference: str):
 	if not name:
 		raise CommandError("The photo or PDF is no longer stored: ask the user to send it again.")
 	return frappe.get_doc("File", name)
+
+
+def turn_input(turn) -> tuple[str | list[dict], str]:
+	"""The user message's content for the model (parts when the turn has media) and the model to
+	ask (the vision model when it has)."""
+	settings = turn.settings
+	media = latest(turn)
+	if media is None:
+		return turn.message.text or "", settings.get("openai_model") or "gpt-4.1-mini"
+	model = vision_model(settings)
+	content = media_input.user_content(
+		turn.message.text or "", for_model(media, settings, model), image_detail(settings)
+	)
+	return content, model
+
+
+def bind(turn, command, arguments: dict) -> tuple[dict, str | None]:
+	"""A media command's arguments with the turn's media filled in (whatever the model put there),
+	or the reason it cannot run, for the model."""
+	if not getattr(command, "uses_media", False):
+		return arguments, None
+	media = latest(turn)
+	if media is None:
+		return arguments, "The user has sent no photo or PDF recently: ask them to send it."
+	return {**arguments, MEDIA_ARGUMENT: media.message}, None

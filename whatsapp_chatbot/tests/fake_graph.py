@@ -69,6 +69,7 @@ class FakeGraph(LocalServer):
 		self.access_token = access_token
 		self.requests: list[Recorded] = []
 		self.media: dict[str, tuple[bytes, str]] = {}
+		self.announced_sha256: dict[str, str] = {}
 		self.phone_numbers: dict[str, dict] = {}  # GET /{phone-number-id}: what Meta knows of it
 		self.delay = 0.0
 		self.read_receipt_delay = 0.0  # hold mark-as-read calls (to kill a worker mid-job)
@@ -99,9 +100,13 @@ class FakeGraph(LocalServer):
 		with self._lock:
 			self._wamids.extend(wamids)
 
-	def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+	def add_media(self, media_id: str, content: bytes, mime_type: str, sha256: str | None = None) -> None:
+		"""Serve `content` under `media_id`; `sha256` overrides the digest Meta announces (a
+		damaged download looks like this)."""
 		with self._lock:
 			self.media[media_id] = (content, mime_type)
+			if sha256:
+				self.announced_sha256[media_id] = sha256
 
 	def add_phone_number(
 		self,
@@ -280,7 +285,8 @@ class FakeGraph(LocalServer):
 							"messaging_product": "whatsapp",
 							"url": f"{fake.base_url}/media-bytes/{media_id}",
 							"mime_type": mime,
-							"sha256": hashlib.sha256(content).hexdigest(),
+							"sha256": fake.announced_sha256.get(media_id)
+							or hashlib.sha256(content).hexdigest(),
 							"file_size": len(content),
 							"id": media_id,
 						},

@@ -11,14 +11,19 @@ Pure module: standard library only.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
+from whatsapp_chatbot.media import tokens
 from whatsapp_chatbot.tests.local_server import LocalServer
+
+IMAGE_FORMATS = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # what OpenAI accepts
 
 
 @dataclass
@@ -100,8 +105,13 @@ class FakeOpenAI(LocalServer):
 		return step
 
 	def _completion(self, request: dict, step: Step) -> dict:
-		prompt_chars = len(json.dumps(request.get("messages", []))) + len(
+		# text at ~4 characters a token; images by OpenAI's formula for the model and detail asked
+		pictures = image_parts(request)
+		prompt_chars = len(json.dumps(_without_images(request.get("messages", [])))) + len(
 			json.dumps(request.get("tools", []))
+		)
+		image_tokens = sum(
+			tokens.image_tokens(*p["size"], p["detail"], request.get("model", "")) for p in pictures
 		)
 		message: dict = {"role": "assistant", "content": None, "refusal": None}
 		if step.tool:
@@ -117,7 +127,7 @@ class FakeOpenAI(LocalServer):
 		else:
 			message["content"] = step.text
 			finish, completion_chars = "stop", len(step.text or "")
-		prompt_tokens = max(1, prompt_chars // 4)
+		prompt_tokens = max(1, prompt_chars // 4) + image_tokens
 		return {
 			"id": f"chatcmpl-{next(self._ids)}",
 			"object": "chat.completion",
@@ -212,6 +222,22 @@ class FakeOpenAI(LocalServer):
 						404, {"error": {"message": "not found", "type": "invalid_request_error"}}
 					)
 				request = json.loads(raw or b"{}")
+				problem = image_problem(request)
+				if problem:  # refused before any model sees it, as OpenAI does: no script step used
+					with fake._lock:
+						fake.state.requests.append(request)
+					return self._reply(
+						400,
+						{
+							"error": {
+								"message": problem,
+								"type": "invalid_request_error",
+								"param": None,
+								"code": "invalid_image_format",
+							}
+						},
+						{"x-should-retry": "false"},
+					)
 				step = fake._next(request)
 				if step.delay:
 					time.sleep(step.delay)
@@ -231,3 +257,86 @@ class FakeOpenAI(LocalServer):
 				return self._reply(200, fake._completion(request, step))
 
 		return Handler
+
+
+# -- image input: what OpenAI checks, and what the tests look at ------------------------------
+
+
+def image_parts(request: dict) -> list[dict]:
+	"""Every image part of the request's messages: {mime, content, size, detail}."""
+	found = []
+	for message in request.get("messages", []):
+		content = message.get("content")
+		if not isinstance(content, list):
+			continue
+		for part in content:
+			if part.get("type") != "image_url":
+				continue
+			url = (part.get("image_url") or {}).get("url", "")
+			header, _, data = url.partition(",")
+			mime = header.removeprefix("data:").removesuffix(";base64")
+			try:
+				decoded = base64.b64decode(data, validate=True)
+			except ValueError:
+				decoded = b""
+			found.append(
+				{
+					"mime": mime,
+					"content": decoded,
+					"size": image_size(decoded) or (0, 0),
+					"detail": (part.get("image_url") or {}).get("detail") or "auto",
+					"is_data_url": url.startswith("data:") and ";base64," in url,
+				}
+			)
+	return found
+
+
+def image_problem(request: dict) -> str | None:
+	"""OpenAI's refusal for an image part it cannot use (not a base64 data URL of a PNG, JPEG,
+	GIF or WebP whose bytes are what the URL says)."""
+	for part in image_parts(request):
+		actual = _image_format(part["content"])
+		if not part["is_data_url"] or actual not in IMAGE_FORMATS or actual != part["mime"]:
+			return (
+				"You uploaded an unsupported image. Please make sure your image has of one the following "
+				"formats: ['png', 'jpeg', 'gif', 'webp']."
+			)
+	return None
+
+
+def _without_images(messages: list) -> list:
+	return [
+		{**m, "content": [p for p in m["content"] if p.get("type") != "image_url"]}
+		if isinstance(m.get("content"), list)
+		else m
+		for m in messages
+	]
+
+
+def _image_format(content: bytes) -> str | None:
+	if content[:3] == b"\xff\xd8\xff":
+		return "image/jpeg"
+	if content[:8] == b"\x89PNG\r\n\x1a\n":
+		return "image/png"
+	if content[:6] in (b"GIF87a", b"GIF89a"):
+		return "image/gif"
+	if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+		return "image/webp"
+	return None
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+	"""Width and height from a PNG or JPEG header (what OpenAI bills by)."""
+	if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
+		return struct.unpack(">II", content[16:24])
+	if content[:2] != b"\xff\xd8":
+		return None
+	position = 2
+	while position + 9 < len(content) and content[position] == 0xFF:
+		marker = content[position + 1]
+		if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+			height, width = struct.unpack(">HH", content[position + 5 : position + 9])
+			return width, height
+		(length,) = struct.unpack(">H", content[position + 2 : position + 4])
+		position += 2 + length
+	return None

@@ -243,3 +243,35 @@ def test_sha256_in_either_of_metas_spellings():
 	assert not sha256_matches(content, hashlib.sha256(b"other").hexdigest())
 	assert not sha256_matches(content, base64.b64encode(hashlib.sha256(b"other").digest()).decode())
 	assert sha256_matches(content, "4654+8g=")  # not a SHA-256 at all (a sample's placeholder)
+
+
+def test_the_openai_stand_in_bills_images_and_refuses_a_wrong_mime_type():
+	import openai
+
+	from whatsapp_chatbot.tests.fake_openai import FakeOpenAI, say
+
+	fake = FakeOpenAI().start()
+	try:
+		client = openai.OpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0, timeout=5)
+		photo = samples.bill_photo(BILL)  # 900 x 1200
+		picture = images.Picture(photo, "image/jpeg", 900, 1200)
+		fake.script(say("una factura"), say("otra"))
+		text_only = client.chat.completions.create(
+			model="gpt-4o", messages=[{"role": "user", "content": [{"type": "text", "text": "x"}]}]
+		).usage.prompt_tokens
+		with_image = client.chat.completions.create(
+			model="gpt-4o",
+			messages=[
+				{
+					"role": "user",
+					"content": [{"type": "text", "text": "x"}, media_input.image_part(picture, "high")],
+				}
+			],
+		).usage.prompt_tokens
+		assert with_image - text_only == tokens.image_tokens(900, 1200, "high", "gpt-4o") == 765
+		wrong = media_input.image_part(images.Picture(photo, "image/png", 900, 1200))
+		with pytest.raises(openai.BadRequestError):
+			client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": [wrong]}])
+		assert fake.remaining == 0  # the refused request used no script step
+	finally:
+		fake.stop()
