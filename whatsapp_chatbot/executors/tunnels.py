@@ -239,7 +239,9 @@ class Tunnel:
 			try:
 				transport.start_client(timeout=config.timeout)
 			except paramiko.SSHException as exc:
-				if "timeout" in str(exc).lower() or isinstance(exc.__cause__, socket.timeout):
+				if "timeout" in str(exc).lower() or isinstance(
+					exc.__cause__ or exc.__context__, TimeoutError
+				):
 					raise ConnectTimeout(
 						f"The SSH server {address} did not finish the handshake in {config.timeout:g} s",
 						config.site,
@@ -249,7 +251,13 @@ class Tunnel:
 				raise Unreachable(
 					f"SSH handshake with {address} failed: {exc or type(exc).__name__}", config.site
 				)
-			offered = transport.get_remote_server_key()
+			try:
+				offered = transport.get_remote_server_key()
+			except paramiko.SSHException:  # start_client returns at its timeout without a session
+				raise ConnectTimeout(
+					f"The SSH server {address} did not finish the handshake in {config.timeout:g} s",
+					config.site,
+				) from None
 			if offered.asbytes() != pinned.asbytes():
 				raise HostKeyMismatch(
 					f"The SSH server {address} showed host key {offered.get_name()} {fingerprint(offered)}, "

@@ -111,6 +111,7 @@ class SSHServer:
 		self._write("host_key", self.host_private)
 		self._write("authorized_keys", "".join(public + "\n" for _, public in self.client_keys.values()))
 		config = self._write("sshd_config", self.config())
+		offset = len(self.log())  # a restart appends to the same log
 		log = open(self.log_path, "ab")
 		self.process = subprocess.Popen(
 			[SSHD, "-D", "-e", "-f", config], stdout=log, stderr=log, start_new_session=True
@@ -118,8 +119,8 @@ class SSHServer:
 		deadline = time.monotonic() + 15
 		while time.monotonic() < deadline:
 			if self.process.poll() is not None:
-				raise RuntimeError(f"sshd exited ({self.process.returncode}): {self.log()[-2000:]}")
-			if "Server listening" in self.log():
+				raise RuntimeError(f"sshd exited ({self.process.returncode}): {self.log()[offset:][-2000:]}")
+			if "Server listening" in self.log()[offset:]:
 				return self
 			time.sleep(0.05)
 		self.stop()
