@@ -77,14 +77,18 @@ def fetch(site, database: str, sql: str, values: dict, max_rows: int) -> tuple[l
 			cursor.execute("SET SESSION max_statement_time = %s", (timeout,))
 			cursor.execute("START TRANSACTION READ ONLY")
 		cursor = connection.cursor(pymysql.cursors.SSCursor)
-		cursor.execute(sql, values or None)
+		cursor.execute(sql, values)  # always a dict: PyMySQL then also turns %% into %
 		columns = [d[0] for d in cursor.description or []]
 		rows = cursor.fetchmany(max_rows + 1)
 		return columns, [tuple(r) for r in rows[:max_rows]], len(rows) > max_rows
 	except pymysql.MySQLError as e:
 		raise _database_error(site, e) from None
 	finally:
-		# an unbuffered result may still be streaming: drop the connection, don't drain it
+		# an unbuffered result may still be streaming: drop the connection, don't drain it (and tell
+		# PyMySQL's result not to try draining it later, from its finaliser, on a closed socket)
+		result = getattr(connection, "_result", None)
+		if result is not None:
+			result.unbuffered_active = False
 		try:
 			connection.close()
 		except Exception:
