@@ -50,3 +50,51 @@ def send_reply(conversation: str, text: str) -> list[dict]:
 	"""Send the manager's text to the contact now; returns each part's status and Meta's error."""
 	permissions.require_manager()
 	return handoff.send_reply(conversation, text)
+
+
+# -- review: transcript, commands, workspace figures (review/) -----------------------------------
+
+
+@frappe.whitelist()
+def transcript(conversation: str, limit: int = 200) -> dict:
+	"""The conversation's messages and commands as the form's transcript shows them."""
+	from whatsapp_chatbot.review.transcript import transcript as build
+
+	permissions.require_manager()
+	return build(conversation, min(max(int(limit), 1), 1000))
+
+
+@frappe.whitelist(methods=["POST"])
+def rerun_command(command: str) -> dict:
+	"""Run a recorded command again as its original user (a write asks the contact to confirm)."""
+	from whatsapp_chatbot.review import commands
+
+	permissions.require_manager()
+	return commands.rerun(command)
+
+
+@frappe.whitelist(methods=["POST"])
+def cancel_command(command: str) -> str:
+	"""Stop a queued or running command; returns its status."""
+	from whatsapp_chatbot.review import commands
+
+	permissions.require_manager()
+	return commands.cancel(command)
+
+
+@frappe.whitelist()
+def failures_today(filters=None) -> int:
+	"""Number card: failed messages and commands today."""
+	from whatsapp_chatbot.review import usage
+
+	permissions.require_manager()
+	return usage.failures_today()
+
+
+@frappe.whitelist()
+def tokens_this_month(filters=None) -> int:
+	"""Number card: model tokens (prompt + completion) this month."""
+	from whatsapp_chatbot.review import usage
+
+	permissions.require_manager()
+	return usage.tokens_this_month()

@@ -14,6 +14,7 @@ import json
 import frappe
 
 from whatsapp_chatbot.channel.payload import StatusUpdate
+from whatsapp_chatbot.realtime import transcript
 
 EVENT = "Chatbot Status Event"
 MESSAGE = "Chatbot Message"
@@ -78,7 +79,7 @@ def apply(event_name: str) -> bool:
 	message = frappe.db.get_value(
 		MESSAGE,
 		{"wamid": event.wamid, "direction": "Outgoing"},
-		["name", "status"],
+		["name", "status", "conversation"],
 		as_dict=True,
 		for_update=True,
 	)
@@ -102,5 +103,6 @@ def apply(event_name: str) -> bool:
 			changes[field] = event.meta_timestamp
 	if changes:
 		frappe.db.set_value(MESSAGE, message.name, changes, update_modified=True)
+		transcript.changed(message.conversation, MESSAGE, message.name)  # Meta's ticks, live
 	frappe.db.set_value(EVENT, event_name, {"applied": 1, "message": message.name}, update_modified=False)
 	return True

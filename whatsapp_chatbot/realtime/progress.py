@@ -80,6 +80,12 @@ def publish(command, percent: float, note: str = "", status: str | None = None) 
 	frappe.publish_realtime(EVENT, message, doctype=COMMAND, docname=command.name, after_commit=True)
 	if command.run_as:
 		frappe.publish_realtime(EVENT, message, user=command.run_as, after_commit=True)
+	if command.conversation:
+		# the conversation's transcript in the Desk moves the command card's bar
+		message = {**message, "conversation": command.conversation}
+		frappe.publish_realtime(
+			EVENT, message, doctype="Chatbot Conversation", docname=command.conversation, after_commit=True
+		)
 
 
 def current() -> Progress | None:

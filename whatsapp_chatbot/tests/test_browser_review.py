@@ -3,22 +3,201 @@ conversation's transcript updated live by a webhook message, a long command's mo
 
 from __future__ import annotations
 
-import frappe
+import json
+import random
 
-from whatsapp_chatbot.permissions import CHAT_ROLE, MANAGER_ROLE
+import frappe
+from frappe.utils import now_datetime
+
+from whatsapp_chatbot.channel import contacts, outbox, outgoing
+from whatsapp_chatbot.permissions import MANAGER_ROLE
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.browser import BrowserTestCase, make_desk_user
+from whatsapp_chatbot.tests.long_task import define_slow_command
+from whatsapp_chatbot.tests.processes import Worker, wait_until
+
+RUN = frappe.generate_hash(length=6)
+WORKSPACE_CARDS = 6
+
+
+def new_number() -> str:
+	return "52155" + "".join(random.choice("0123456789") for _ in range(8))
 
 
 class TestDeskReview(BrowserTestCase):
+	settings = {"progress_interval_seconds": 1}
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.manager = make_desk_user("chatbot-desk-manager", (MANAGER_ROLE,))
 		cls.browser.login(cls.manager)
 
-	def test_realtime_connects(self):
-		self.browser.open("/app/chatbot-conversation", ready=".frappe-list")
+	def setUp(self):
+		super().setUp()
+		self.number = new_number()
+		self.user = f.make_chat_user(f"chatbot-desk-{frappe.generate_hash(length=8)}@example.com")
+		self.contact = f.make_contact(
+			self.number, user=self.user, profile_name=f"Ana {RUN}", last_inbound_at=now_datetime()
+		)
+
+	def test_workspace_cards_show_numbers(self):
+		page = self.browser.open("/app/whatsapp-chatbot", ready=".number-widget-box")
+		self.browser.wait_until(
+			"(n) => document.querySelectorAll('.number-widget-box .widget-content .number').length >= n",
+			WORKSPACE_CARDS,
+		)
+		cards = page.eval_on_selector_all(
+			".number-widget-box",
+			"""boxes => boxes.map(b => [
+				b.querySelector('.widget-title') && b.querySelector('.widget-title').textContent.trim(),
+				b.querySelector('.number') && b.querySelector('.number').textContent.trim()])""",
+		)
+		self.assertEqual(len(cards), WORKSPACE_CARDS, cards)
+		for title, number in cards:
+			self.assertRegex(number or "", r"\d", f"{title}: {number!r}")
+		by_title = dict(cards)
+		self.assertEqual(
+			by_title["Open Conversations"], str(frappe.db.count("Chatbot Conversation", {"status": "Open"}))
+		)
+		self.browser.wait_for(".widget.dashboard-widget-box .chart-container, .frappe-chart", timeout=30)
+		self.browser.screenshot("workspace")
+
+	def test_transcript_renders_and_updates_live(self):
+		conversation = contacts.conversation_for(self.contact)
+		f.make_settings(self.graph.base_url)
+		incoming = self._incoming(conversation.name, "¿cuánto stock hay del TORN-M8?")
+		self._incoming(conversation.name, "", is_voice=1, transcript="nota de voz: precio del tornillo")
+		frappe.flags.whatsapp_chatbot_send_inline = True  # sent below, in this process
+		outbox.queue(
+			self.contact,
+			outgoing.buttons("¿Creo la cotización?", [("c:1", "Confirmar"), ("x:1", "Cancelar")]),
+			conversation.name,
+			answers=incoming,
+		)
+		frappe.flags.whatsapp_chatbot_send_inline = False
+		frappe.db.commit()
+		outbox.drain(self.contact.name)
+		frappe.db.commit()
+		sent = frappe.db.get_value(
+			"Chatbot Message", {"conversation": conversation.name, "direction": "Outgoing"}, "wamid"
+		)
+		f.call_webhook("POST", f.status_webhook(sent, "read", recipient=self.number))
+		command = frappe.get_doc(
+			{
+				"doctype": "Chatbot Command",
+				"command": "stock_balance",
+				"kind": "Read",
+				"status": "Succeeded",
+				"arguments": json.dumps({"item_code": "TORN-M8"}),
+				"result": "TORN-M8: 120 en Almacén Central",
+				"run_as": self.user,
+				"contact": self.contact.name,
+				"conversation": conversation.name,
+				"message": incoming,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+
+		page = self.browser.open(
+			f"/app/chatbot-conversation/{conversation.name}", ready=".chatbot-transcript .chatbot-row"
+		)
+		transcript = page.locator(".chatbot-transcript")
+		self.assertEqual(transcript.locator(".chatbot-left").count(), 2)
+		self.assertEqual(transcript.locator(".chatbot-right").count(), 1)
+		self.assertIn("TORN-M8", transcript.locator(".chatbot-left").first.inner_text())
+		self.assertIn("precio del tornillo", transcript.locator(".chatbot-voice").inner_text())
+		self.assertEqual(
+			transcript.locator(".chatbot-right .chatbot-choice").all_inner_texts(), ["Confirmar", "Cancelar"]
+		)
+		self.assertEqual(transcript.locator(".chatbot-right .chatbot-ticks.chatbot-read").count(), 1)
+		card = transcript.locator(f'[data-command="{command.name}"]')
+		self.assertIn("stock_balance", card.inner_text())
+		self.assertIn("120", card.inner_text())
+		self.browser.screenshot("conversation-transcript")
+
+		# a new message through Meta's webhook appears in the open form, without a reload
 		self.browser.wait_for_realtime()
-		self.assertEqual(self.browser.page.evaluate("() => frappe.session.user"), self.manager)
-		self.browser.screenshot("conversation-list")
+		page.evaluate("() => { window.__chatbot_no_reload = true; }")
+		text = f"mensaje en vivo {RUN}"
+		with Worker("short", name="worker-browser"):
+			self.post_webhook(f.text_webhook(text, wa_id=self.number))
+			self.browser.wait_for(f'.chatbot-transcript .chatbot-left:has-text("{text}")', timeout=60)
+			# and the bot's answer after it (no OpenAI key here: the "not configured" reply)
+			self.browser.wait_until(
+				"() => document.querySelectorAll('.chatbot-transcript .chatbot-right').length >= 2",
+				timeout=60,
+			)
+		self.assertTrue(page.evaluate("() => window.__chatbot_no_reload === true"))
+		self.browser.screenshot("conversation-transcript-live")
+
+	def test_long_command_progress_moves(self):
+		define_slow_command()
+		try:
+			with (
+				Worker("short,default", name="worker-browser-short"),
+				Worker("long", name="worker-browser-long"),
+			):
+				self.post_webhook(f.text_webhook("/pasos_lentos steps=16 seconds=0.75", wa_id=self.number))
+				name = wait_until(
+					lambda: frappe.db.get_value(
+						"Chatbot Command",
+						{"contact": self.contact.name, "status": ("in", ("Queued", "Running"))},
+					),
+					timeout=60,
+				)
+				page = self.browser.open(
+					f"/app/chatbot-command/{name}", ready=".form-dashboard .progress-bar"
+				)
+				self.browser.wait_for_realtime()
+				first = self._bar_width(page)
+				self.browser.wait_until(
+					"(w) => parseFloat(document.querySelector('.form-dashboard .progress-bar').style.width) > w",
+					first,
+					timeout=30,
+				)
+				self.browser.screenshot("command-progress")
+				conversation = frappe.db.get_value("Chatbot Command", name, "conversation")
+				page = self.browser.open(
+					f"/app/chatbot-conversation/{conversation}",
+					ready=f'[data-command="{name}"] .progress-bar',
+				)
+				self.browser.wait_for_realtime()
+				card_bar = f'[data-command="{name}"] .progress-bar'
+				start = page.eval_on_selector(card_bar, "b => parseFloat(b.style.width)")
+				self.browser.wait_until(
+					"([s, w]) => { const b = document.querySelector(s); return !b || parseFloat(b.style.width) > w; }",
+					[card_bar, start],
+					timeout=30,
+				)
+				self.browser.screenshot("conversation-command-progress")
+				wait_until(
+					lambda: frappe.db.get_value("Chatbot Command", name, "status") == "Succeeded", timeout=60
+				)
+				self.browser.wait_for(f'[data-command="{name}"][data-status="Succeeded"]', timeout=30)
+		finally:
+			frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
+			frappe.db.commit()
+
+	def _bar_width(self, page) -> float:
+		return page.eval_on_selector(".form-dashboard .progress-bar", "b => parseFloat(b.style.width) || 0")
+
+	def _incoming(self, conversation: str, text: str, **values) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Chatbot Message",
+				"direction": "Incoming",
+				"message_type": "audio" if values.get("is_voice") else "text",
+				"status": "Answered",
+				"channel": "WhatsApp",
+				"wamid": f"wamid.DESK{frappe.generate_hash(length=12)}",
+				"contact": self.contact.name,
+				"conversation": conversation,
+				"user": self.user,
+				"wa_id": self.number,
+				"text": text or values.get("transcript"),
+				**values,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		return doc.name
