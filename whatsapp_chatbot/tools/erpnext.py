@@ -136,7 +136,7 @@ def party_balance(party_type, party) -> Result:
 	rows = data.current().get_list(
 		invoice,
 		filters={field: name, "docstatus": 1, "outstanding_amount": ("!=", 0)},
-		fields=["currency", "sum(outstanding_amount) as outstanding", "count(*) as invoices"],
+		fields=["currency", "sum(outstanding_amount) as outstanding", "count(name) as invoices"],
 		group_by="currency",
 	)
 	if not rows:

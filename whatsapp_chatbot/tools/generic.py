@@ -131,7 +131,7 @@ def totals_by_group(
 	rows = data.current().get_list(
 		meta.name,
 		filters=conditions,
-		fields=[f"`{group_by}` as group_value", f"sum(`{sum_field}`) as total", "count(*) as count"],
+		fields=[f"`{group_by}` as group_value", f"sum(`{sum_field}`) as total", "count(name) as count"],
 		group_by=group_by,
 		order_by="total desc",
 		limit_page_length=limit or 10,

@@ -1,0 +1,190 @@
+"""The bench's second site as a remote ERPNext for the remote-executor tests and benchmark.
+
+`RemoteServer` serves remote.localhost with gunicorn on a free loopback port, pinned to that site
+(as tests/browser_wsgi.py does for the Desk): Frappe's Socket.IO server authenticates a socket by
+calling back its Origin, a bare 127.0.0.1:PORT address that names no site. The functions marked
+"(on the remote)" run there through tests/remote_users.on_site, in a process of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+
+import frappe
+
+from whatsapp_chatbot.tests.processes import WebServer, _Process, free_port
+from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site
+
+SOCKETIO_PORT = 9000
+
+
+class RemoteServer(WebServer):
+	"""gunicorn serving REMOTE_SITE only, on 127.0.0.1:<free port>."""
+
+	def __init__(self, workers: int = 2):
+		self.port = free_port()
+		self.site = REMOTE_SITE
+		_Process.__init__(
+			self,
+			[
+				sys.executable,
+				"-m",
+				"gunicorn",
+				"-b",
+				f"127.0.0.1:{self.port}",
+				"-w",
+				str(workers),
+				"-t",
+				"120",
+				"--preload",
+				"whatsapp_chatbot.tests.browser_wsgi:application",
+			],
+			"remote-web",
+		)
+
+	def start(self):
+		os.environ["WHATSAPP_CHATBOT_TEST_SITE"] = REMOTE_SITE
+		try:
+			return super().start()
+		finally:
+			os.environ.pop("WHATSAPP_CHATBOT_TEST_SITE", None)
+
+
+class SocketIOServer(_Process):
+	"""Frappe's realtime server (node apps/frappe/socketio.js) on socketio_port, which serves every
+	site of the bench. Started only when nothing listens there; one started by someone else is
+	used and left alone."""
+
+	def __init__(self):
+		super().__init__(["node", "../apps/frappe/socketio.js"], "socketio")
+		self.started_here = False
+
+	def start(self):
+		if listening(SOCKETIO_PORT):
+			return self
+		super().start()
+		self.started_here = True
+		deadline = time.monotonic() + 20
+		while not listening(SOCKETIO_PORT):
+			if time.monotonic() > deadline or self.process.poll() is not None:
+				raise RuntimeError(f"socketio did not start; see {self.log_path}")
+			time.sleep(0.2)
+		return self
+
+	def stop(self) -> None:
+		if self.started_here:
+			super().stop()
+
+
+def listening(port: int) -> bool:
+	with socket.socket() as sock:
+		sock.settimeout(0.5)
+		return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def make_remote_site(site_name: str, base_url: str, **values):
+	"""(here) A Chatbot Remote Site."""
+	return frappe.get_doc(
+		{
+			"doctype": "Chatbot Remote Site",
+			"site_name": site_name,
+			"base_url": base_url,
+			"timeout": 10,
+			**values,
+		}
+	).insert(ignore_permissions=True)
+
+
+def grant(contact: str, site: str, key: dict, is_default: int = 0):
+	"""(here) Let a contact act on a site with a remote user's key (make_api_user's answer)."""
+	return frappe.get_doc(
+		{
+			"doctype": "Chatbot Remote Access",
+			"contact": contact,
+			"remote_site": site,
+			"api_key": key["api_key"],
+			"api_secret": key["api_secret"],
+			"is_default": is_default,
+		}
+	).insert(ignore_permissions=True)
+
+
+def seed(suffix: str) -> dict:
+	"""(on the remote) A customer only the remote has, and the slow file-producing command."""
+	company = (
+		frappe.db.get_single_value("Global Defaults", "default_company")
+		or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
+	customer = f"Cliente Norte {suffix}"
+	if not frappe.db.exists("Customer", customer):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": customer,
+				"customer_group": frappe.get_all("Customer Group", filters={"is_group": 0}, pluck="name")[0],
+				"territory": frappe.get_all("Territory", filters={"is_group": 0}, pluck="name")[0],
+			}
+		).insert(ignore_permissions=True)
+	item = f"NORTE-{suffix}"
+	if not frappe.db.exists("Item", item):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item,
+				"item_name": f"Tornillo norte {suffix}",
+				"item_group": frappe.get_all("Item Group", filters={"is_group": 0}, pluck="name")[0],
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+			}
+		).insert(ignore_permissions=True)
+	define_slow_file_command()
+	frappe.db.commit()
+	return {"customer": customer, "company": company, "item": item}
+
+
+def define_slow_file_command(name: str = "archivo_lento") -> None:
+	"""(on either site) A long admin-defined command that reports progress and returns a file."""
+	if frappe.db.exists("Chatbot Command Definition", name):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Chatbot Command Definition",
+			"command_name": name,
+			"description": "A slow job that returns a file, for tests",
+			"handler_type": "Whitelisted Method",
+			"method": "whatsapp_chatbot.tests.remote_fixture.slow_file",
+			"long_running": 1,
+			"parameters": [
+				{"parameter_name": "steps", "type": "integer", "required": 1, "description": "steps"},
+				{"parameter_name": "seconds", "type": "number", "required": 1, "description": "s/step"},
+			],
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+
+
+@frappe.whitelist()
+def slow_file(steps: int = 4, seconds: float = 0.5):
+	"""Steps with progress, then a small CSV naming the site that made it."""
+	from whatsapp_chatbot.realtime.progress import check_cancelled, report
+	from whatsapp_chatbot.tools.registry import Result
+
+	if not frappe.conf.allow_tests:
+		frappe.throw("slow_file only runs on test sites")
+	steps, seconds = int(steps), float(seconds)
+	for step in range(1, steps + 1):
+		check_cancelled()
+		time.sleep(seconds)
+		report(100 * step / steps, f"step {step}/{steps}")
+	content = f"site,user,steps\n{frappe.local.site},{frappe.session.user},{steps}\n".encode()
+	return Result(
+		f"Done on {frappe.local.site}: {steps} steps.", attachment=("pasos.csv", content, "text/csv")
+	)
+
+
+def remote(method: str, **kwargs):
+	"""Run one of this module's or remote_users' functions on the remote site."""
+	return on_site(REMOTE_SITE, method, **kwargs)
