@@ -19,7 +19,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from whatsapp_chatbot.channel import alerts, contacts, locks, outgoing, statuses
+from whatsapp_chatbot.channel import alerts, contacts, locks, outgoing, standin, statuses
 from whatsapp_chatbot.channel.errors import OUTSIDE_WINDOW_CODE, GraphError, backoff_seconds
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
 
@@ -175,10 +175,11 @@ def send_one(name: str, settings=None) -> str:
 		return "wait"
 	body = json.loads(row.request_body)
 	if row.channel == "Terminal":
-		# the bench chat command prints it; there is nothing to send
+		# the terminal chat prints it and the Playground shows it (standin.delivered); nothing to send
 		row.db_set(
 			{"status": "Sent", "wamid": f"terminal.{row.name}", "sent_at": now_datetime(), "attempts": 1}
 		)
+		standin.delivered(row)
 		return "sent"
 	contact = frappe.get_doc(contacts.CONTACT, row.contact)
 	if body.get("type") != "template" and not contacts.in_service_window(contact):

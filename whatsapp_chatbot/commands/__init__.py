@@ -1,4 +1,4 @@
-"""bench commands: `bench --site SITE whatsapp-chatbot chat --as PHONE`.
+"""bench commands: `bench --site SITE whatsapp-chatbot chat --as PHONE` (or `--user EMAIL`).
 
 Also the one place that runs in an RQ worker's parent process before it forks a process per job:
 bench imports every app's `commands` module to build its CLI. Importing the job modules here (in
@@ -35,21 +35,25 @@ def whatsapp_chatbot():
 @click.option(
 	"--as",
 	"phone",
-	required=True,
 	help="WhatsApp number of the contact to chat as (digits with country code)",
 )
+@click.option("--user", help="Chat as this User at once (their test contact is made if needed)")
 @pass_context
-def chat(context, phone):
+def chat(context, phone=None, user=None):
 	"""Chat with the bot in the terminal as a contact, through the same pipeline as WhatsApp."""
 	import frappe
 
 	from whatsapp_chatbot.channel import terminal
 
+	if bool(phone) == bool(user):
+		raise click.UsageError("give --as NUMBER or --user EMAIL")
 	site = get_site(context)
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		terminal.run(phone, read=input, write=click.echo)
+		terminal.run(phone, read=input, write=click.echo, user=user)
+	except ValueError as error:
+		raise click.ClickException(str(error))
 	finally:
 		frappe.destroy()
 
