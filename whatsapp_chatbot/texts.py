@@ -275,3 +275,63 @@ def text(key: str, language: str | None, **values) -> str:
 	variants = TEXTS[key]
 	template = variants.get(normalise_language(language)) or variants["en"]
 	return template.format(**values) if values else template
+
+
+# What /help says about each built-in command, per language (the registry's descriptions are
+# written for the model, in English). Admin-defined commands have one description: shown as is.
+COMMAND_HELP: dict[str, dict[str, str]] = {
+	"stock_balance": {"en": "Stock of an item by warehouse", "es": "Existencias de un artículo por almacén"},
+	"item_price": {"en": "Price of an item", "es": "Precio de un artículo"},
+	"party_balance": {
+		"en": "What a customer owes us or we owe a supplier",
+		"es": "Lo que nos debe un cliente o le debemos a un proveedor",
+	},
+	"overdue_invoices": {"en": "Overdue sales invoices", "es": "Facturas de venta vencidas"},
+	"sales_summary": {
+		"en": "Sales for a period: total, top customers and items",
+		"es": "Ventas de un periodo: total, mejores clientes y artículos",
+	},
+	"pending_sales_orders": {
+		"en": "Sales orders not yet delivered",
+		"es": "Pedidos de venta pendientes de entregar",
+	},
+	"pending_purchase_orders": {
+		"en": "Purchase orders not yet received",
+		"es": "Órdenes de compra pendientes de recibir",
+	},
+	"find_documents": {
+		"en": "List or count documents of any type",
+		"es": "Listar o contar documentos de cualquier tipo",
+	},
+	"get_document": {"en": "One document with its details", "es": "Un documento con su detalle"},
+	"totals_by_group": {
+		"en": "Totals grouped by a field (e.g. sales per customer)",
+		"es": "Totales agrupados por un campo (p. ej. ventas por cliente)",
+	},
+	"send_document_pdf": {"en": "The PDF of a document", "es": "El PDF de un documento"},
+	"export_list": {"en": "A list of documents as an Excel file", "es": "Una lista de documentos en Excel"},
+	"export_report": {"en": "A report as a file", "es": "Un reporte como archivo"},
+	"create_sales_document": {
+		"en": "Draft quotation, sales order or sales invoice",
+		"es": "Borrador de cotización, pedido o factura de venta",
+	},
+	"submit_document": {"en": "Submit a draft document", "es": "Validar un documento en borrador"},
+	"cancel_document": {"en": "Cancel a submitted document", "es": "Cancelar un documento validado"},
+	"create_todo": {"en": "Create a task (ToDo)", "es": "Crear una tarea (ToDo)"},
+	"add_comment": {"en": "Comment on a document", "es": "Comentar un documento"},
+	"sales_chart": {"en": "Chart of sales over time", "es": "Gráfica de ventas en el tiempo"},
+	"stock_chart": {"en": "Chart of stock by warehouse", "es": "Gráfica de existencias por almacén"},
+	"documents_chart": {
+		"en": "Chart of documents of any type",
+		"es": "Gráfica de documentos de cualquier tipo",
+	},
+}
+
+
+def command_help(name: str, description: str, language: str | None) -> str:
+	"""One line of /help: the built-in command's text in the user's language, else the first
+	sentence of its own description (admin-defined commands: as the admin wrote it)."""
+	known = COMMAND_HELP.get(name)
+	if known:
+		return known.get(normalise_language(language)) or known["en"]
+	return (description or "").split(". ")[0].rstrip(".")

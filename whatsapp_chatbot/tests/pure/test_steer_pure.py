@@ -119,3 +119,22 @@ def test_calling_code():
 	assert calling_code("+52") == "52"
 	assert calling_code("+1-684") == "1684"
 	assert calling_code("") is None
+
+
+def test_command_help_in_the_users_language():
+	from whatsapp_chatbot import texts
+
+	assert (
+		texts.command_help("stock_balance", "Stock on hand…", "es")
+		== "Existencias de un artículo por almacén"
+	)
+	assert (
+		texts.command_help("stock_balance", "Stock on hand…", "es-MX")
+		== "Existencias de un artículo por almacén"
+	)
+	assert texts.command_help("stock_balance", "Stock on hand…", "fr") == "Stock of an item by warehouse"
+	# an admin-defined command has one description: shown as the admin wrote it (first sentence)
+	assert texts.command_help("mi_reporte", "Ventas del mes por vendedor. Usa el reporte X.", "en") == (
+		"Ventas del mes por vendedor"
+	)
+	assert all(set(variants) == {"en", "es"} for variants in texts.COMMAND_HELP.values())
