@@ -17,6 +17,7 @@ from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter import client, loop, person_request, shortcuts
 from whatsapp_chatbot.interpreter.loop import TurnFailed
 from whatsapp_chatbot.interpreter.transcribe import transcribe
+from whatsapp_chatbot.media import intake
 from whatsapp_chatbot.tools import confirmation
 
 __all__ = ["ANSWERABLE_TYPES", "Turn", "TurnFailed", "answer"]
@@ -40,7 +41,7 @@ ANSWERABLE_TYPES = frozenset(
 		"unsupported",
 	}
 )
-UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "edit", "audio"})
+UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "edit", "audio", "image", "document"})
 
 
 @dataclass
@@ -81,6 +82,12 @@ def answer(turn: Turn) -> list:
 			return long_commands.status(turn)
 	if message.message_type not in UNDERSTOOD_TYPES or not (text or message.media_id):
 		return [outgoing.text(texts.text("unsupported_type", turn.language))]
+	if message.message_type in ("image", "document"):
+		# stored (or refused) before anything else, so a file is never lost nor kept unchecked
+		stored = intake.receive(message, turn.settings)
+		if isinstance(stored, intake.Refusal):
+			message.flags.answer_note = stored.reason
+			return [outgoing.text(texts.text(stored.text_key, turn.language, **stored.values))]
 	if not client.is_configured():
 		return [outgoing.text(texts.text("not_configured", turn.language))]
 	if message.message_type == "audio":

@@ -19,6 +19,7 @@ from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.interpreter import client as openai_client
 from whatsapp_chatbot.interpreter import history, prompt
 from whatsapp_chatbot.interpreter.usage import Usage, price_for
+from whatsapp_chatbot.media import current as current_media
 from whatsapp_chatbot.tools import catalogue
 from whatsapp_chatbot.tools.registry import parse_arguments
 
@@ -40,6 +41,8 @@ def run(turn) -> list:
 
 	commands = catalogue.for_user(user)
 	by_name = {c.name: c for c in commands}
+	# a photo or PDF in this turn (or just before it): image parts or its text, and the vision model
+	user_content, model = current_media.turn_input(turn)
 	messages = prompt.build_messages(
 		prompt.context_message(
 			today=nowdate(),
@@ -49,7 +52,7 @@ def run(turn) -> list:
 			language_hint={"es": "Spanish", "en": "English"}.get(turn.language, "English"),
 		),
 		history.for_turn(turn.conversation.name, turn.message.name, int(settings.history_turns or 0)),
-		turn.message.text or "",
+		user_content,
 	)
 	client = openai_client.make_client(settings)
 	usage = Usage()
@@ -59,7 +62,7 @@ def run(turn) -> list:
 	executed = []
 	try:
 		for _step in range(max(1, int(settings.max_tool_steps or 4))):
-			request = {"model": settings.openai_model or "gpt-4.1-mini", "messages": messages}
+			request = {"model": model, "messages": messages}
 			if commands:
 				request.update(tools=[c.tool() for c in commands], parallel_tool_calls=False)
 			try:
@@ -84,6 +87,11 @@ def run(turn) -> list:
 					errors = [f"unknown tool {call.function.name!r}; use one of the tools given"]
 				elif not errors:
 					arguments, errors = command.check(arguments)
+				if not errors:  # the file a media command uses is the turn's, never the model's word
+					arguments, missing = current_media.bind(turn, command, arguments)
+					if missing:
+						messages.append(_tool_result(call.id, {"error": missing}))
+						continue
 				if errors:
 					if repairs_left <= 0:
 						replies, stop = [outgoing.text(texts.text("not_understood", turn.language))], True
@@ -106,7 +114,7 @@ def run(turn) -> list:
 		else:
 			replies = [outgoing.text(texts.text("not_understood", turn.language))]
 	finally:
-		record_usage(turn, usage, executed, settings)
+		record_usage(turn, usage, executed, settings, model)
 	return [*attachments, *replies]
 
 
@@ -133,12 +141,13 @@ def _tool_result(call_id: str, content) -> dict:
 	}
 
 
-def record_usage(turn, usage: Usage, executed: list, settings) -> None:
-	"""On the message, on the last command of the turn, and summed on the conversation."""
+def record_usage(turn, usage: Usage, executed: list, settings, model: str | None = None) -> None:
+	"""On the message, on the last command of the turn, and summed on the conversation (priced for
+	the model that was asked: the vision model in turns with a picture)."""
 	if not usage.calls:
 		return
 	prices = [p.as_dict() for p in settings.get("model_prices") or []]
-	cost = usage.cost(price_for(settings.openai_model or "", prices))
+	cost = usage.cost(price_for(model or settings.openai_model or "", prices))
 	values = {
 		"prompt_tokens": usage.prompt_tokens,
 		"cached_tokens": usage.cached_tokens,

@@ -38,7 +38,9 @@ def context_message(today: str, user_name: str, user: str, company: str | None, 
 	return " ".join(lines)
 
 
-def build_messages(context: str, history: list[dict], user_text: str) -> list[dict]:
+def build_messages(context: str, history: list[dict], user_text: str | list[dict]) -> list[dict]:
+	"""`user_text` is a list of content parts when the turn carries a photo or PDF
+	(interpreter/media_input): still the last message, after the cached prefix."""
 	return [
 		{"role": "system", "content": INSTRUCTIONS},
 		{"role": "system", "content": context},

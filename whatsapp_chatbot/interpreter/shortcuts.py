@@ -15,6 +15,7 @@ from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter.arguments import ArgumentError, parse, parse_arguments
+from whatsapp_chatbot.media import current as current_media
 from whatsapp_chatbot.tools import catalogue, confirmation
 
 
@@ -44,6 +45,9 @@ def run(turn, name: str, rest: str) -> list[dict]:
 	except ArgumentError as e:
 		return [outgoing.text(texts.text("command_failed", language, error=str(e)))]
 	arguments, errors = command.check(arguments)
+	if not errors:  # "/attach_media_to_document Sales Order SO-1" uses the photo just sent
+		arguments, missing = current_media.bind(turn, command, arguments)
+		errors = [missing] if missing else []
 	if errors:
 		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
 	return dispatch.dispatch(turn, command, arguments).user_replies(language)

@@ -130,7 +130,7 @@ def handle(message, contact, conversation) -> None:
 				key=key,
 			)
 	contacts.touch(conversation, len(replies))
-	finish(message, "Answered")
+	finish(message, "Answered", message.flags.get("answer_note"))  # e.g. why a file was refused
 
 
 def refuse(message, contact, conversation, settings) -> None:

@@ -86,7 +86,7 @@ def latest(turn) -> TurnMedia | None:
 
 def for_model(media: TurnMedia, settings, model: str) -> media_input.MediaForModel:
 	"""What the model is shown of the media (the stored, metadata-free bytes)."""
-	content = frappe.get_doc("File", media.file).get_content()
+	content = file_bytes(frappe.get_doc("File", media.file))
 	kind = sniff.sniff(content)
 	detail = image_detail(settings)
 	base = {
@@ -167,3 +167,9 @@ def bind(turn, command, arguments: dict) -> tuple[dict, str | None]:
 	if media is None:
 		return arguments, "The user has sent no photo or PDF recently: ask them to send it."
 	return {**arguments, MEDIA_ARGUMENT: media.message}, None
+
+
+def file_bytes(file) -> bytes:
+	"""A File's content as bytes (Frappe hands back text for files that decode as UTF-8)."""
+	content = file.get_content()
+	return content.encode() if isinstance(content, str) else content

@@ -3,9 +3,10 @@
 Pure module: Pillow, no frappe. A photo sent as a WhatsApp *document* keeps everything the phone
 wrote into it, GPS position included. JPEG and PNG are cleaned without re-encoding (the marker
 segments / chunks that carry metadata are dropped, the pixels are left byte for byte), so a bill
-photo attached to an invoice is the picture the user took; only the orientation flag survives,
-in a minimal EXIF block, so the picture still shows upright. WebP and GIF are re-saved by Pillow
-without their metadata.
+photo attached to an invoice is the picture the user took. A JPEG that is only upright through its
+EXIF orientation flag is turned upright and re-saved (quality 95), as are WebP and GIF, without
+their metadata. (Frappe may re-encode JPEGs once more when they are saved as Files, if System
+Settings asks it to strip EXIF; the GPS is gone before that either way.)
 """
 
 from __future__ import annotations
@@ -105,13 +106,11 @@ def for_model(content: bytes, mime_type: str, target: tuple[int, int]) -> Pictur
 def _strip_jpeg(content: bytes) -> bytes:
 	if content[:2] != b"\xff\xd8":
 		raise ValueError("not a JPEG")
-	orientation = _orientation(content)
+	if _orientation(content) != 1:
+		# turned upright for good: an orientation flag alone would not survive Frappe's own EXIF
+		# stripping (System Settings), and a sideways bill is hard to read
+		return _resave(content, "JPEG")
 	out = bytearray(b"\xff\xd8")
-	if orientation != 1:
-		exif = Image.Exif()
-		exif[ORIENTATION_TAG] = orientation
-		block = exif.tobytes()  # b"Exif\0\0" + TIFF
-		out += b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block
 	position = 2
 	while position < len(content):
 		if content[position] != 0xFF:
@@ -191,7 +190,7 @@ def _resave(content: bytes, format: str) -> bytes:
 		options: dict = {}
 		if format == "JPEG":
 			image = image.convert("RGB")
-			options = {"quality": 92}
+			options = {"quality": 95}
 		elif format == "WEBP":
 			options = {"quality": 90, "lossless": bool(getattr(image, "info", {}).get("lossless"))}
 		elif format == "GIF":

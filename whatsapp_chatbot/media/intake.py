@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass
 
 import frappe
+from frappe.core.api.file import get_max_file_size
+from frappe.core.doctype.file.exceptions import MaxFileSizeReachedError
 
 from whatsapp_chatbot.channel.errors import GraphError
 from whatsapp_chatbot.channel.graph import MediaTooLarge
 from whatsapp_chatbot.channel.settings import graph_client
 from whatsapp_chatbot.interpreter.loop import TurnFailed
 from whatsapp_chatbot.media import images, pdf, sniff
+from whatsapp_chatbot.media.current import file_bytes
 from whatsapp_chatbot.media.digest import sha256_matches
 
 MESSAGE = "Chatbot Message"
@@ -100,7 +103,10 @@ def receive(message, settings) -> Stored | Refusal:
 	)
 	# the app keeps its own log's attachment: the contact's user may not write Chatbot Messages
 	file.flags.ignore_permissions = True
-	file.insert()
+	try:
+		file.insert()
+	except MaxFileSizeReachedError:  # the site's own limit (System Settings) is below ours
+		return _too_big(len(content), get_max_file_size())
 	values = {"media_file": file.file_url}
 	if transcript:
 		values["transcript"] = transcript
@@ -118,7 +124,7 @@ def stored_for(message) -> Stored | None:
 	if not name:
 		return None
 	file = frappe.get_doc("File", name)
-	content = file.get_content()
+	content = file_bytes(file)
 	return Stored(file.name, file.file_url, sniff.sniff(content), content, file.file_name)
 
 

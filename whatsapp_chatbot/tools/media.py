@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import flt
 
-from whatsapp_chatbot.media.current import MEDIA_ARGUMENT, media_file
+from whatsapp_chatbot.media.current import MEDIA_ARGUMENT, file_bytes, media_file
 from whatsapp_chatbot.tools import metadata
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import REGISTRY, WRITE, Command, Result
@@ -54,12 +54,14 @@ def attach_file(source, doc) -> object:
 	Frappe keeps one file on disk for identical content; this adds the attachment row."""
 	if not doc.has_permission("write"):
 		raise frappe.PermissionError(f"You may not change {doc.doctype} {doc.name}")
+	stem = source.file_name.rsplit(".", 1)[0]
+	# by name: Frappe may re-encode a JPEG on save (System Settings), so the content hash can differ
 	if frappe.db.exists(
 		"File",
 		{
 			"attached_to_doctype": doc.doctype,
 			"attached_to_name": doc.name,
-			"content_hash": source.content_hash,
+			"file_name": ("like", f"{stem}%"),
 		},
 	):
 		raise CommandError(f"{source.file_name} is already attached to {doc.doctype} {doc.name}.")
@@ -67,7 +69,7 @@ def attach_file(source, doc) -> object:
 		{
 			"doctype": "File",
 			"file_name": source.file_name,
-			"content": source.get_content(),
+			"content": file_bytes(source),
 			"is_private": 1,
 			"attached_to_doctype": doc.doctype,
 			"attached_to_name": doc.name,
