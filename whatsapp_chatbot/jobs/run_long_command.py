@@ -12,10 +12,11 @@ from frappe.utils import now_datetime
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import contacts, outbox
 from whatsapp_chatbot.channel.settings import get_settings
-from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.executors import local, remote_long
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import catalogue
+from whatsapp_chatbot.tools.registry import without_site
 
 COMMAND = "Chatbot Command"
 
@@ -34,19 +35,21 @@ def run_long_command(command: str) -> None:
 	progress.publish(doc, 0, status="Running")
 	frappe.db.commit()
 
-	definition = catalogue.find(doc.command, doc.run_as)
+	definition = catalogue.find(doc.command, doc.run_as, doc.contact)
 	if definition is None:
 		outcome = local.Outcome(error="command no longer allowed for this user", refused=True)
 	else:
 		arguments, errors = definition.check(json.loads(doc.arguments or "{}"))
+		site = None if errors else remote_long.target(doc, arguments)
 		tracker = progress.Progress(doc, contact, language, settings)
 		with progress.tracking(tracker):
 			try:
-				outcome = (
-					local.Outcome(error="; ".join(errors))
-					if errors
-					else local.execute(definition, arguments, doc.run_as)
-				)
+				if errors:
+					outcome = local.Outcome(error="; ".join(errors))
+				elif site:  # started there and followed, or its REST calls made from here
+					outcome = remote_long.run(doc, definition, arguments, site, language)
+				else:
+					outcome = local.execute(definition, without_site(arguments), doc.run_as)
 			except progress.Cancelled:
 				return _cancelled(doc, contact, language)
 

@@ -101,41 +101,23 @@ class Follower:
 		if not self.socket_url:
 			self._fall_back("no Socket.IO address for this site")
 			return None
-		base = urlsplit(self.client.site_doc.base_url)
-		origin = f"{base.scheme}://{base.netloc}"
-		socket_port = urlsplit(self.socket_url).port
-		sio = socketio.Client(
-			reconnection=False,
-			request_timeout=self.client.timeout,
-			ssl_verify=bool(self.client.site_doc.verify_tls),
-			websocket_extra_options={"host": f"{base.hostname}:{socket_port}", "origin": origin},
-		)
-		namespace = f"/{self.site}"
 
-		@sio.on(EVENT, namespace=namespace)
 		def progress(message):
 			if isinstance(message, dict) and message.get("name") == self.remote_name:
 				self.events.put(("progress", message))
 
-		@sio.on("disconnect", namespace=namespace)
-		def disconnected(*_reason):
-			self.events.put(("dropped", "disconnected"))
-
 		try:
-			sio.connect(
+			sio = connect(
+				self.client,
+				self.site,
 				self.socket_url,
-				headers={
-					"Authorization": self.client.session.headers["Authorization"],
-					"X-Frappe-Site-Name": self.site,
-				},
-				transports=["websocket"],
-				namespaces=[namespace],
-				wait_timeout=self.client.timeout,
+				progress,
+				on_drop=lambda: self.events.put(("dropped", "disconnected")),
 			)
 		except Exception as e:  # socketio.exceptions.ConnectionError and whatever the transport raised
 			self._fall_back(f"the Socket.IO connection could not be opened ({_reason(e)})")
 			return None
-		self.note = f"followed over Socket.IO ({self.socket_url}, namespace {namespace})"
+		self.note = f"followed over Socket.IO ({self.socket_url}, namespace /{self.site})"
 		return sio
 
 	def _fall_back(self, reason: str) -> None:
@@ -150,6 +132,34 @@ class Follower:
 			return
 		self._last = (percent, note)
 		self.on_progress(float(percent), note or "")
+
+
+def connect(client, site: str, socket_url: str, on_progress, on_drop=None) -> socketio.Client:
+	"""A Socket.IO client in the site's namespace, authenticated with the client's key, calling
+	`on_progress(message)` for each progress event of the key's user. Host and Origin name the site
+	as its server knows it (the site's base URL), whatever address the socket really goes to."""
+	base = urlsplit(client.site_doc.base_url)
+	sio = socketio.Client(
+		reconnection=False,
+		request_timeout=client.timeout,
+		ssl_verify=bool(client.site_doc.verify_tls),
+		websocket_extra_options={
+			"host": f"{base.hostname}:{urlsplit(socket_url).port}",
+			"origin": f"{base.scheme}://{base.netloc}",
+		},
+	)
+	namespace = f"/{site}"
+	sio.on(EVENT, on_progress, namespace=namespace)
+	if on_drop:
+		sio.on("disconnect", lambda *_reason: on_drop(), namespace=namespace)
+	sio.connect(
+		socket_url,
+		headers={"Authorization": client.session.headers["Authorization"], "X-Frappe-Site-Name": site},
+		transports=["websocket"],
+		namespaces=[namespace],
+		wait_timeout=client.timeout,
+	)
+	return sio
 
 
 def _reason(error: Exception) -> str:

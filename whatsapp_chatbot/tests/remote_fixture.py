@@ -15,6 +15,7 @@ import time
 
 import frappe
 
+from whatsapp_chatbot.tests.factories import InterpreterTestCase
 from whatsapp_chatbot.tests.processes import WebServer, _Process, free_port
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site
 
@@ -77,6 +78,59 @@ class SocketIOServer(_Process):
 	def stop(self) -> None:
 		if self.started_here:
 			super().stop()
+
+
+REMOTE_ROLES = ["WhatsApp Chatbot User", "Sales User", "Stock User"]  # no Accounts role there
+
+
+class Remote:
+	"""What a test module shares (start_remote as its setUpModule): gunicorn for the remote, its
+	data and a remote user with REMOTE_ROLES and an API key, made once per module: seconds each."""
+
+	web = seeded = key = None
+	suffix = frappe.generate_hash(length=6)
+	email = f"norte-ventas-{suffix}@example.com"
+
+
+def start_remote():
+	Remote.web = RemoteServer().start()
+	Remote.seeded = remote("whatsapp_chatbot.tests.remote_fixture.seed", suffix=Remote.suffix)
+	Remote.key = remote(
+		"whatsapp_chatbot.tests.remote_users.make_api_user", email=Remote.email, roles=REMOTE_ROLES
+	)
+
+
+def stop_remote():
+	try:
+		remote("whatsapp_chatbot.tests.remote_users.drop_user", email=Remote.email)
+	finally:
+		if Remote.web:
+			Remote.web.stop()
+		drop_remote_config()
+
+
+def drop_remote_config() -> None:
+	frappe.db.delete("Chatbot Remote Access")
+	frappe.db.delete("Chatbot Remote Site")
+	frappe.db.commit()
+
+
+class RemoteTestCase(InterpreterTestCase):
+	"""The site `norte` here, pointing at the remote, that the Spanish sales contact may use with
+	the remote user's key (the English contact of the same user and the storekeeper may not)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.web, cls.seeded, cls.key = Remote.web, Remote.seeded, Remote.key
+		cls.suffix, cls.remote_email = Remote.suffix, Remote.email
+
+	def setUp(self):
+		super().setUp()
+		drop_remote_config()
+		self.site = make_remote_site("norte", self.web.base_url)
+		grant(self.sales_contact.name, "norte", self.key)
+		frappe.db.commit()
 
 
 def listening(port: int) -> bool:
@@ -156,6 +210,7 @@ def define_slow_file_command(name: str = "archivo_lento") -> None:
 			"description": "A slow job that returns a file, for tests",
 			"handler_type": "Whitelisted Method",
 			"method": "whatsapp_chatbot.tests.remote_fixture.slow_file",
+			"needs_confirmation": 0,
 			"long_running": 1,
 			"parameters": [
 				{"parameter_name": "steps", "type": "integer", "required": 1, "description": "steps"},

@@ -25,57 +25,11 @@ from whatsapp_chatbot.tests.remote_fixture import grant, make_remote_site
 from whatsapp_chatbot.tools import catalogue
 from whatsapp_chatbot.tools.registry import REGISTRY, SITE
 
-REMOTE_ROLES = ["WhatsApp Chatbot User", "Sales User", "Stock User"]  # no Accounts role there
+setUpModule = rf.start_remote
+tearDownModule = rf.stop_remote
 
 
-def drop_remote_config() -> None:
-	frappe.db.delete("Chatbot Remote Access")
-	frappe.db.delete("Chatbot Remote Site")
-	frappe.db.commit()
-
-
-class Remote:
-	"""Shared by the module's tests: starting gunicorn and making users there take seconds."""
-
-	web = seeded = key = None
-	suffix = frappe.generate_hash(length=6)
-	email = f"norte-ventas-{suffix}@example.com"
-
-
-def setUpModule():
-	Remote.web = rf.RemoteServer().start()
-	Remote.seeded = rf.remote("whatsapp_chatbot.tests.remote_fixture.seed", suffix=Remote.suffix)
-	Remote.key = rf.remote(
-		"whatsapp_chatbot.tests.remote_users.make_api_user", email=Remote.email, roles=REMOTE_ROLES
-	)
-
-
-def tearDownModule():
-	try:
-		rf.remote("whatsapp_chatbot.tests.remote_users.drop_user", email=Remote.email)
-	finally:
-		if Remote.web:
-			Remote.web.stop()
-		drop_remote_config()
-
-
-class RemoteTestCase(f.InterpreterTestCase):
-	"""The remote served on a free port; a remote user (and key) per run with REMOTE_ROLES; the site
-	`norte` here, pointing at it, that the Spanish sales contact may use."""
-
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.web, cls.seeded, cls.key = Remote.web, Remote.seeded, Remote.key
-		cls.suffix, cls.remote_email = Remote.suffix, Remote.email
-
-	def setUp(self):
-		super().setUp()
-		drop_remote_config()
-		self.site = make_remote_site("norte", self.web.base_url)
-		grant(self.sales_contact.name, "norte", self.key)
-		frappe.db.commit()
-
+class RemoteTestCase(rf.RemoteTestCase):
 	def executor(self, contact=None, site="norte", language="es") -> RemoteExecutor:
 		return RemoteExecutor(site, contact or self.sales_contact.name, language)
 

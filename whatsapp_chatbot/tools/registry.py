@@ -112,6 +112,11 @@ class Command:
 		return with_defaults(arguments, self.schema), errors
 
 
+def without_site(arguments: dict) -> dict:
+	"""The handler's arguments: `site` says where a command runs, it is not the command's own."""
+	return {k: v for k, v in arguments.items() if k != SITE}
+
+
 REGISTRY: dict[str, Command] = {}
 
 

@@ -1,0 +1,103 @@
+"""Long work on the remote site (remote.localhost under gunicorn, which has this app): started there
+as the remote user through api/remote.start_command, followed over the remote's Socket.IO server
+(Frappe's own, node apps/frappe/socketio.js), its progress and its file relayed to WhatsApp (the
+fake Graph server) by this site's long job; and the same with the socket blocked, through REST
+polling, said on the Chatbot Command. Real RQ workers run both sites' jobs."""
+
+from __future__ import annotations
+
+import frappe
+
+from whatsapp_chatbot import texts
+from whatsapp_chatbot.tests import factories as f
+from whatsapp_chatbot.tests import remote_fixture as rf
+from whatsapp_chatbot.tests.fake_openai import call
+from whatsapp_chatbot.tests.processes import Worker, free_port, wait_until
+
+setUpModule = rf.start_remote
+tearDownModule = rf.stop_remote
+
+STEPS = {"steps": 8, "seconds": 1, "site": "norte"}
+
+
+class TestRemoteLongWork(rf.RemoteTestCase):
+	settings = {"progress_interval_seconds": 1}
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		rf.define_slow_file_command()  # here too: the model is offered this site's definitions
+		cls.socketio = rf.SocketIOServer().start()
+		# one long worker runs this site's job (which waits on the remote), the other the remote's
+		cls.workers = [Worker("long", name=f"remote-long-{i}").start() for i in (1, 2)]
+
+	@classmethod
+	def tearDownClass(cls):
+		for worker in cls.workers:
+			worker.stop()
+		cls.socketio.stop()
+		frappe.db.delete("Chatbot Command Definition", {"name": "archivo_lento"})
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def run_long(self) -> tuple[object, dict]:
+		"""Ask for the slow file on norte; wait for the document at the fake Graph server."""
+		self.openai.script(call("archivo_lento", STEPS))
+		[ack] = self.say("hazme el archivo lento en la sucursal norte")
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual(self.body(ack), texts.text("working", "es", ref=command.name))
+		self.graph.wait_for(lambda g: any(m["type"] == "document" for m in g.sent_messages()), timeout=120)
+		wait_until(lambda: frappe.db.get_value("Chatbot Command", command.name, "status") == "Succeeded")
+		command.reload()
+		[document] = [m for m in self.graph.sent_messages() if m["type"] == "document"]
+		return command, document
+
+	def assert_delivered_from_the_remote(self, command, document):
+		self.assertEqual((command.remote_site, command.progress), ("norte", 100))
+		self.assertTrue(command.remote_command)
+		self.assertEqual(document["document"]["filename"], "pasos.csv")
+		content = self.graph.media[document["document"]["id"]][0].decode()
+		self.assertIn(f"{rf.REMOTE_SITE},{self.remote_email},8", content)  # made there, as that user
+		remote_row = rf.remote(
+			"frappe.client.get_value",
+			doctype="Chatbot Command",
+			fieldname=["status", "run_as", "contact"],
+			filters=command.remote_command,
+		)
+		self.assertEqual(remote_row, {"status": "Succeeded", "run_as": self.remote_email, "contact": None})
+		progress = [
+			self.body(m)
+			for m in self.graph.sent_messages()
+			if m["type"] == "text" and "% listo" in self.body(m)
+		]
+		self.assertTrue(progress, [self.body(m) for m in self.graph.sent_messages()])
+		self.assertTrue(all(command.name in body for body in progress))
+
+	def test_followed_over_socketio(self):
+		command, document = self.run_long()
+		self.assert_delivered_from_the_remote(command, document)
+		self.assertTrue(command.remote_follow.startswith("followed over Socket.IO"), command.remote_follow)
+		events = int(command.remote_follow.rsplit("(", 1)[1].split()[0])
+		self.assertGreaterEqual(events, 4)  # progress events arrived over the socket
+
+	def test_socket_blocked_falls_back_to_rest(self):
+		self.site.db_set("socketio_port", free_port())  # nothing listens there
+		frappe.db.commit()
+		command, document = self.run_long()
+		self.assert_delivered_from_the_remote(command, document)
+		self.assertIn("polling over REST", command.remote_follow)
+		self.assertIn("could not be opened", command.remote_follow)
+
+	def test_remote_refusal_of_a_long_command(self):
+		# the remote user may not read Sales Invoices there: the remote's own check refuses the export
+		self.openai.script(call("export_list", {"doctype": "Sales Invoice", "site": "norte"}))
+		self.say("exporta las facturas de norte")
+		command = frappe.get_last_doc("Chatbot Command")
+		wait_until(
+			lambda: frappe.db.get_value("Chatbot Command", command.name, "status") == "Failed", timeout=60
+		)
+		command.reload()
+		self.assertEqual(command.remote_site, "norte")
+		self.graph.wait_for(lambda g: len(g.sent_messages()) >= 2, timeout=30)
+		self.assertIn(command.name, self.body(self.graph.sent_messages()[-1]))
+		f.clear_jobs()
