@@ -3,6 +3,17 @@
 
 frappe.ui.form.on("Chatbot Message", {
 	refresh(frm) {
+		// a failed outgoing message: Meta's code and text, and what to do (review/meta_errors.py)
+		const failure = frm.doc.__onload && frm.doc.__onload.meta_error;
+		if (failure) {
+			frm.set_intro(
+				frappe.render_template("chatbot_message_error", {
+					failure: failure,
+					esc: (value) => frappe.utils.escape_html(value == null ? "" : String(value)),
+				}),
+				"red"
+			);
+		}
 		if (["Failed", "Ignored"].includes(frm.doc.status)) {
 			frm.add_custom_button(__("Run Again"), () =>
 				frappe

@@ -8,6 +8,12 @@ from whatsapp_chatbot.realtime import transcript
 
 
 class ChatbotMessage(Document):
+	def onload(self):
+		if self.direction == "Outgoing" and self.status == "Failed":
+			from whatsapp_chatbot.review.meta_errors import explain
+
+			self.set_onload("meta_error", explain(self.error_code, self.error_message))
+
 	def after_insert(self):
 		self._note_last_message()
 		transcript.changed(self.conversation, self.doctype, self.name)

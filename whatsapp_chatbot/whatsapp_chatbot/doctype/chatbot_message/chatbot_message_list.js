@@ -1,0 +1,21 @@
+frappe.listview_settings["Chatbot Message"] = {
+	add_fields: ["status", "direction", "error_code"],
+	colours: {
+		Received: "blue",
+		Processing: "blue",
+		Answered: "green",
+		Ignored: "gray",
+		Queued: "gray",
+		Sending: "blue",
+		Sent: "blue",
+		Delivered: "green",
+		Read: "green",
+		Played: "green",
+		Failed: "red",
+	},
+	get_indicator(doc) {
+		const colour = frappe.listview_settings["Chatbot Message"].colours[doc.status] || "gray";
+		const label = doc.status === "Failed" && doc.error_code ? `${__("Failed")} (${doc.error_code})` : __(doc.status);
+		return [label, colour, `status,=,${doc.status}`];
+	},
+};
