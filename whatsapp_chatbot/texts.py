@@ -321,6 +321,14 @@ COMMAND_HELP: dict[str, dict[str, str]] = {
 	"add_comment": {"en": "Comment on a document", "es": "Comentar un documento"},
 	"sales_chart": {"en": "Chart of sales over time", "es": "Gráfica de ventas en el tiempo"},
 	"stock_chart": {"en": "Chart of stock by warehouse", "es": "Gráfica de existencias por almacén"},
+	"attach_media_to_document": {
+		"en": "Attach the photo or PDF you sent to a document",
+		"es": "Adjuntar a un documento la foto o el PDF que enviaste",
+	},
+	"draft_purchase_invoice_from_bill": {
+		"en": "Draft a purchase invoice from a supplier's bill you sent",
+		"es": "Borrador de factura de compra a partir de la factura del proveedor que enviaste",
+	},
 	"documents_chart": {
 		"en": "Chart of documents of any type",
 		"es": "Gráfica de documentos de cualquier tipo",

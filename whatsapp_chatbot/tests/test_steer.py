@@ -1,6 +1,8 @@
 """Steer: a manager takes over a conversation, replies through the outbox and hands it back; a
 contact asks for a person; the bot's sentences follow the language the contact writes in."""
 
+import time
+
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
@@ -9,6 +11,23 @@ from whatsapp_chatbot.api import desk, setup
 from whatsapp_chatbot.tests import factories as f
 
 US = "16505559876"  # a +1 number: English by its country code
+
+
+def settled(wa_id: str, timeout: float = 30.0) -> None:
+	"""Wait until the contact's messages are processed and answers sent. RQ queues are shared by
+	every site of the bench: a worker started for another site may take this site's job before
+	run_jobs does, and then the answer arrives from there."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		frappe.db.rollback()  # a fresh snapshot of what the other process committed
+		busy = frappe.db.count(
+			"Chatbot Message",
+			{"wa_id": wa_id, "status": ("in", ("Received", "Processing", "Queued", "Sending"))},
+		)
+		if not busy:
+			return
+		time.sleep(0.2)
+	raise AssertionError(f"messages of {wa_id} still pending after {timeout} s")
 
 
 class SteerTestCase(f.ChatbotTestCase):
@@ -30,6 +49,7 @@ class SteerTestCase(f.ChatbotTestCase):
 		before = len(self.graph.sent_messages())
 		self.post(f.text_webhook(text, wa_id=US))
 		f.run_jobs(queues=("short",))
+		settled(US)
 		return self.graph.sent_messages()[before:]
 
 	def conversation(self):
@@ -174,6 +194,7 @@ class TestLanguageFollowsTheWriter(SteerTestCase):
 		before = len(self.graph.sent_messages())
 		self.post(body)
 		f.run_jobs(queues=("short",))
+		settled(US)
 		[unsupported] = self.graph.sent_messages()[before:]
 		self.assertEqual(unsupported["text"]["body"], texts.text("unsupported_type", "es"))
 
@@ -182,3 +203,27 @@ class TestLanguageFollowsTheWriter(SteerTestCase):
 		self.assertEqual(frappe.db.get_value("Chatbot Contact", self.contact.name, "language"), "en")
 		[reply] = self.write("ok")
 		self.assertEqual(reply["text"]["body"], texts.text("not_configured", "en"))
+
+
+class TestDeskAndBotInBothLanguages(f.ChatbotTestCase):
+	def test_desk_strings_come_from_the_apps_spanish_translation_file(self):
+		from frappe.translate import clear_cache
+
+		clear_cache()
+		previous = frappe.local.lang
+		frappe.local.lang = "es"
+		try:
+			self.assertEqual(frappe._("Take Over"), "Tomar la conversación")
+			self.assertEqual(frappe._("Test Graph API"), "Probar Graph API")
+			self.assertEqual(
+				frappe._("WhatsApp: {0} asks to talk to a person").format("Ana"),
+				"WhatsApp: Ana pide hablar con una persona",
+			)
+		finally:
+			frappe.local.lang = previous
+
+	def test_every_built_in_command_has_help_in_both_languages(self):
+		from whatsapp_chatbot.tools import catalogue
+
+		missing = sorted(catalogue.builtin_names() - set(texts.COMMAND_HELP))
+		self.assertEqual(missing, [], "add these commands to texts.COMMAND_HELP")
