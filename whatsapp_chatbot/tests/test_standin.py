@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import frappe
 
@@ -41,6 +42,22 @@ class RealtimeEvents:
 		self.pubsub.close()
 
 
+def answered(message: str, timeout: float = 30.0) -> None:
+	"""Wait until `message` is processed and its answers sent: RQ queues are bench-wide, so a worker
+	started for another site may run this site's job before run_jobs does."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		frappe.db.rollback()  # see what the other process committed
+		done = frappe.db.get_value("Chatbot Message", message, "status") not in ("Received", "Processing")
+		unsent = frappe.db.count(
+			"Chatbot Message", {"in_reply_to_message": message, "status": ("in", ("Queued", "Sending"))}
+		)
+		if done and not unsent:
+			return
+		time.sleep(0.2)
+	raise AssertionError(f"{message} still unanswered after {timeout} s")
+
+
 class TestPlayground(f.ChatbotTestCase):
 	# fixed users whose roles make_user resets: Frappe throttles user creation (60 an hour)
 	suffix = "7b"
@@ -65,6 +82,7 @@ class TestPlayground(f.ChatbotTestCase):
 			sent = playground.send(started["contact"], f'/create_todo {{"description": "{description}"}}')
 			frappe.db.commit()
 			f.run_jobs(queues=("short",))
+			answered(sent["message"])
 			[preview] = playground.history(started["contact"])[-1:]
 			self.assertIn(
 				[title for _, title in preview["choices"]], (["Confirm", "Cancel"], ["Confirmar", "Cancelar"])
@@ -72,9 +90,10 @@ class TestPlayground(f.ChatbotTestCase):
 			self.assertIn(description, preview["text"])
 			confirm_id = preview["choices"][0][0]
 
-			playground.send(started["contact"], "Confirm", choice_id=confirm_id)
+			pressed = playground.send(started["contact"], "Confirm", choice_id=confirm_id)
 			frappe.db.commit()
 			f.run_jobs(queues=("short",))
+			answered(pressed["message"])
 			self.assertTrue(
 				frappe.db.exists(
 					"ToDo", {"description": ("like", f"%{description}%"), "allocated_to": self.user}
