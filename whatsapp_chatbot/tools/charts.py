@@ -32,8 +32,10 @@ MAX_GROUPS = 15  # bars of a grouped chart: more would not be readable
 POINTS_FOR_MODEL = 31  # the model gets the numbers of small charts, to talk about them
 LINE_ABOVE = 45  # time charts with more points are lines, not columns
 GRAINS = list(periods.GRAINS)
-FROM_DATE = Param("date", "default 30 days ago", required=False)
-TO_DATE = Param("date", "default today", required=False)
+# defaults (the last 30 days) are left out of the descriptions: every token of the tools is paid
+# on every model call
+FROM_DATE = Param("date", "", required=False)
+TO_DATE = Param("date", "", required=False)
 
 
 def language() -> str:
@@ -49,13 +51,13 @@ def language() -> str:
 
 @command(
 	"sales_chart",
-	"Chart image of sales (submitted invoices) by day, week or month, or top customers/items.",
+	"Chart image of sales by day/week/month, or of the top customers/items.",
 	{
 		"by": Param("string", "", enum=[*GRAINS, "customer", "item"]),
 		"from_date": FROM_DATE,
 		"to_date": TO_DATE,
-		"top": Param("integer", "customer/item: default 10", required=False, minimum=1, maximum=MAX_GROUPS),
-		"company": Param("string", "default: the user's", required=False),
+		"top": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_GROUPS),
+		"company": Param("string", "", required=False),
 	},
 	doctypes=("Sales Invoice",),
 )
@@ -142,15 +144,15 @@ def _documents_size(doctype, date_field=None, from_date=None, to_date=None, filt
 
 @command(
 	"documents_chart",
-	"Chart image of any DocType: a numeric field summed (or documents counted) over time or per group.",
+	"Chart image of any DocType: a field summed, or a count, over time or per group.",
 	{
 		"doctype": DOCTYPE,
-		"value_field": Param("string", "numeric field to sum; null: count", required=False),
-		"group_by": Param("string", "field; null: over time", required=False),
-		"date_field": Param("string", "default: posting date or creation", required=False),
+		"value_field": Param("string", "numeric; null: count", required=False),
+		"group_by": Param("string", "null: over time", required=False),
+		"date_field": Param("string", "", required=False),
 		"from_date": FROM_DATE,
 		"to_date": TO_DATE,
-		"by": Param("string", "over time; default by period length", required=False, enum=GRAINS),
+		"by": Param("string", "", required=False, enum=GRAINS),
 		"filters": FILTERS,
 	},
 	kind=LONG,
