@@ -21,6 +21,8 @@ import requests
 
 from whatsapp_chatbot.tools.errors import CommandError
 
+META_SECONDS = 300
+
 
 class RemoteError(Exception):
 	"""`kind`: unauthorized | forbidden | rejected | not_found | server | timeout | down |
@@ -161,19 +163,28 @@ class RestSource:
 		self._metas: dict = {}
 
 	def meta(self, doctype: str):
+		"""The remote DocType (and its child tables), kept META_SECONDS in Redis per site: a
+		DocType's fields change with deployments, not between turns."""
 		name = (doctype or "").strip()
 		if name not in self._metas:
-			try:
-				response = self.client.request("frappe.desk.form.load.getdoctype", doctype=name)
-			except RemoteError as e:
-				if e.kind in ("not_found", "rejected"):
-					raise CommandError(f"There is no document type called {name!r} on {self.site}.") from e
-				raise
-			docs = response.json().get("docs") or []
+			key = f"whatsapp_chatbot:remote_meta:{self.site}:{name}"
+			docs = frappe.cache.get_value(key)
+			if docs is None:
+				docs = self._fetch_meta(name)
+				frappe.cache.set_value(key, docs, expires_in_sec=META_SECONDS)
 			self._metas.update({d["name"]: remote_meta(d) for d in docs})
 			if name not in self._metas:
 				raise CommandError(f"There is no document type called {name!r} on {self.site}.")
 		return self._metas[name]
+
+	def _fetch_meta(self, name: str) -> list[dict]:
+		try:
+			response = self.client.request("frappe.desk.form.load.getdoctype", doctype=name)
+		except RemoteError as e:
+			if e.kind in ("not_found", "rejected"):
+				raise CommandError(f"There is no document type called {name!r} on {self.site}.") from e
+			raise
+		return response.json().get("docs") or []
 
 	def get_list(self, doctype: str, *, pluck: str | None = None, **options) -> list:
 		fields = [pluck] if pluck else options.pop("fields", None) or ["name"]

@@ -23,11 +23,11 @@ SOCKETIO_PORT = 9000
 
 
 class RemoteServer(WebServer):
-	"""gunicorn serving REMOTE_SITE only, on 127.0.0.1:<free port>."""
+	"""gunicorn serving one site only (REMOTE_SITE unless told), on 127.0.0.1:<free port>."""
 
-	def __init__(self, workers: int = 2):
+	def __init__(self, workers: int = 2, site: str = REMOTE_SITE):
 		self.port = free_port()
-		self.site = REMOTE_SITE
+		self.site = site
 		_Process.__init__(
 			self,
 			[
@@ -43,11 +43,11 @@ class RemoteServer(WebServer):
 				"--preload",
 				"whatsapp_chatbot.tests.browser_wsgi:application",
 			],
-			"remote-web",
+			f"pinned-web-{site}",
 		)
 
 	def start(self):
-		os.environ["WHATSAPP_CHATBOT_TEST_SITE"] = REMOTE_SITE
+		os.environ["WHATSAPP_CHATBOT_TEST_SITE"] = self.site
 		try:
 			return super().start()
 		finally:
@@ -238,6 +238,18 @@ def slow_file(steps: int = 4, seconds: float = 0.5):
 	return Result(
 		f"Done on {frappe.local.site}: {steps} steps.", attachment=("pasos.csv", content, "text/csv")
 	)
+
+
+@frappe.whitelist()
+def publish_ping(name: str) -> float:
+	"""A progress-shaped event to the caller's realtime room, published now (not after commit), with
+	the time it left: the Socket.IO latency benchmark."""
+	from whatsapp_chatbot.realtime.progress import EVENT
+
+	published_at = time.time()
+	message = {"name": name, "progress": 1, "note": "", "status": "Running", "published_at": published_at}
+	frappe.publish_realtime(EVENT, message, user=frappe.session.user, after_commit=False)
+	return published_at
 
 
 def remote(method: str, **kwargs):
