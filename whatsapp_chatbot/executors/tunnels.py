@@ -158,8 +158,12 @@ class Tunnel:
 		if self.transport:
 			self.transport.close()
 
-	def idle_for(self) -> float:
-		return 0.0 if self.active_channels else time.monotonic() - self.last_used
+	def idle(self, idle_timeout: float) -> bool:
+		"""No bytes either way for idle_timeout. An open channel (a kept-alive HTTP connection)
+		does not keep the tunnel up forever, but one waiting on a slow answer gets the site's
+		request timeout on top, after which its client has given up anyway."""
+		quiet = time.monotonic() - self.last_used
+		return quiet > idle_timeout + (self.config.timeout if self.active_channels else 0)
 
 	# forwards ----------------------------------------------------------------------------------
 	def forward(self, host: str, port: int) -> int:
@@ -222,7 +226,7 @@ class _Forward:
 			except (paramiko.SSHException, EOFError, OSError) as exc:
 				tunnel.record(TunnelDropped(f"The SSH tunnel to {config.site} is down ({exc})", config.site))
 				return client.close()
-			_pump(client, channel)
+			_pump(client, channel, tunnel)
 			if not tunnel.alive() and not tunnel.closing:
 				tunnel.record(
 					TunnelDropped(
@@ -235,10 +239,12 @@ class _Forward:
 				tunnel.last_used = time.monotonic()
 
 
-def _pump(client: socket.socket, channel: paramiko.Channel) -> None:
+def _pump(client: socket.socket, channel: paramiko.Channel, tunnel: Tunnel) -> None:
 	try:
 		while True:
 			readable, _, _ = select.select([client, channel], [], [], 5.0)
+			if readable:
+				tunnel.last_used = time.monotonic()
 			if client in readable:
 				data = client.recv(BUFFER)
 				if not data:
@@ -304,7 +310,7 @@ class TunnelPool:
 		with self.lock:
 			for name, tunnel in list(self.tunnels.items()):
 				dead = bool(tunnel.transport and not tunnel.transport.is_active())
-				if dead or tunnel.idle_for() > self.idle_timeout:
+				if dead or tunnel.idle(self.idle_timeout):
 					self.tunnels.pop(name).close()
 				if dead:  # explain() still knows why after the janitor took it away
 					self.dropped[name] = tunnel.failure or TunnelDropped(

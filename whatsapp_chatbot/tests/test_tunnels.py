@@ -9,6 +9,7 @@ its target port."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -149,7 +150,7 @@ class TestTunnels(TunnelTestCase):
 		with self.assertRaises(tunnels.Unreachable):
 			tunnels.endpoint(site, tunnels.TunnelPool())
 		# a listener that never speaks SSH: the handshake times out
-		silent = __import__("socket").socket()
+		silent = socket.socket()
 		silent.bind(("127.0.0.1", 0))
 		silent.listen(1)
 		try:
@@ -185,6 +186,24 @@ class TestTunnels(TunnelTestCase):
 		self.assertEqual(self.remote_get(site, "ping", pool).status_code, 200)
 		self.assertEqual(pool.opened, 2)
 		pool.close()
+
+	def test_an_open_but_quiet_connection_does_not_hold_an_idle_tunnel_open(self):
+		pool = tunnels.TunnelPool(idle_timeout=0.5)
+		site = self.make_site("keepalive", timeout=1)
+		# the database port: MariaDB greets, then waits for a login that never comes
+		port = tunnels.forward(site, "127.0.0.1", 3306, pool)
+		quiet = socket.create_connection(("127.0.0.1", port), timeout=5)
+		try:
+			self.assertTrue(quiet.recv(1024))  # the server's greeting came through the tunnel
+			tunnel = pool.peek(site.name)
+			self.assertEqual(tunnel.active_channels, 1)
+			deadline = time.monotonic() + 10
+			while pool.peek(site.name) and time.monotonic() < deadline:
+				time.sleep(0.1)
+			self.assertIsNone(pool.peek(site.name))  # closed after idle_timeout + the site's timeout
+			self.assertFalse(tunnel.transport.is_active())
+		finally:
+			quiet.close()
 
 
 class TestTunnelDrops(TunnelTestCase):
