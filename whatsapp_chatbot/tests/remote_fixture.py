@@ -152,6 +152,20 @@ def make_remote_site(site_name: str, base_url: str, **values):
 	).insert(ignore_permissions=True)
 
 
+def tunnel_values(sshd, web_port: int) -> dict:
+	"""Remote Site fields that reach the remote's web server through the test's sshd."""
+	return {
+		"use_ssh_tunnel": 1,
+		"ssh_host": "127.0.0.1",
+		"ssh_port": sshd.port,
+		"ssh_user": sshd.user,
+		"ssh_private_key": sshd.client_key("ed25519"),
+		"ssh_host_key": sshd.host_key,
+		"remote_host": "127.0.0.1",
+		"remote_port": web_port,
+	}
+
+
 def grant(contact: str, site: str, key: dict, is_default: int = 0):
 	"""(here) Let a contact act on a site with a remote user's key (make_api_user's answer)."""
 	return frappe.get_doc(

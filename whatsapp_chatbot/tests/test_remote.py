@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 import frappe
 
 from whatsapp_chatbot import texts
-from whatsapp_chatbot.executors import remote
+from whatsapp_chatbot.executors import remote, tunnels
 from whatsapp_chatbot.executors.remote import RemoteExecutor
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests import remote_fixture as rf
@@ -22,6 +22,7 @@ from whatsapp_chatbot.tests.fake_openai import call, say
 from whatsapp_chatbot.tests.local_server import LocalServer
 from whatsapp_chatbot.tests.processes import free_port
 from whatsapp_chatbot.tests.remote_fixture import grant, make_remote_site
+from whatsapp_chatbot.tests.sshd import SSHServer
 from whatsapp_chatbot.tools import catalogue
 from whatsapp_chatbot.tools.registry import REGISTRY, SITE
 
@@ -253,3 +254,36 @@ class TestRemoteThroughTheModel(RemoteTestCase):
 		self.assertEqual(json.dumps(first["tools"]), json.dumps(second["tools"]))
 		self.assertEqual(first["messages"][0], second["messages"][0])
 		self.assertIn(SITE, json.dumps(first["tools"]))
+
+
+class TestRemoteThroughTheTunnel(RemoteTestCase):
+	"""The same executor through a real sshd: the traffic is in sshd's log as forwarded channels."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sshd = SSHServer([("127.0.0.1", cls.web.port)]).start()
+
+	@classmethod
+	def tearDownClass(cls):
+		tunnels.POOL.close()
+		cls.sshd.cleanup()
+		super().tearDownClass()
+
+	def setUp(self):
+		super().setUp()
+		self.site.update(rf.tunnel_values(self.sshd, self.web.port))
+		self.site.save()
+		frappe.db.commit()
+
+	def test_reads_and_refusals_through_the_tunnel(self):
+		before = len(self.sshd.forwarded_channels(self.web.port))
+		customer = self.seeded["customer"]
+		outcome = self.run_remote(
+			"find_documents", {"doctype": "Customer", "filters": [f"customer_name = {customer}"]}
+		)
+		self.assertTrue(outcome.ok, outcome.error)
+		self.assertEqual([row["name"] for row in outcome.result.data["rows"]], [customer])
+		refused = self.run_remote("find_documents", {"doctype": "Sales Invoice"})
+		self.assertTrue(refused.refused, refused.error)
+		self.assertGreater(len(self.sshd.forwarded_channels(self.web.port)), before)

@@ -13,6 +13,7 @@ from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests import remote_fixture as rf
 from whatsapp_chatbot.tests.fake_openai import call
 from whatsapp_chatbot.tests.processes import Worker, free_port, wait_until
+from whatsapp_chatbot.tests.sshd import SSHServer
 
 setUpModule = rf.start_remote
 tearDownModule = rf.stop_remote
@@ -20,7 +21,9 @@ tearDownModule = rf.stop_remote
 STEPS = {"steps": 8, "seconds": 1, "site": "norte"}
 
 
-class TestRemoteLongWork(rf.RemoteTestCase):
+class LongWorkCase(rf.RemoteTestCase):
+	"""Two long workers (this site's job waits on the remote's), Frappe's Socket.IO server."""
+
 	settings = {"progress_interval_seconds": 1}
 
 	@classmethod
@@ -73,6 +76,8 @@ class TestRemoteLongWork(rf.RemoteTestCase):
 		self.assertTrue(progress, [self.body(m) for m in self.graph.sent_messages()])
 		self.assertTrue(all(command.name in body for body in progress))
 
+
+class TestRemoteLongWork(LongWorkCase):
 	def test_followed_over_socketio(self):
 		command, document = self.run_long()
 		self.assert_delivered_from_the_remote(command, document)
@@ -101,3 +106,32 @@ class TestRemoteLongWork(rf.RemoteTestCase):
 		self.graph.wait_for(lambda g: len(g.sent_messages()) >= 2, timeout=30)
 		self.assertIn(command.name, self.body(self.graph.sent_messages()[-1]))
 		f.clear_jobs()
+
+
+class TestRemoteLongThroughTheTunnel(LongWorkCase):
+	"""Started through the SSH tunnel and followed over Socket.IO through it: the socket goes to a
+	forwarded local port while Host and Origin still name the remote as its server knows it."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.sshd = SSHServer([("127.0.0.1", cls.web.port), ("127.0.0.1", rf.SOCKETIO_PORT)]).start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.sshd.cleanup()
+		super().tearDownClass()
+
+	def setUp(self):
+		super().setUp()
+		self.site.update({**rf.tunnel_values(self.sshd, self.web.port), "socketio_port": rf.SOCKETIO_PORT})
+		self.site.save()
+		frappe.db.commit()
+
+	def test_followed_over_socketio_through_the_tunnel(self):
+		command, document = self.run_long()
+		self.assert_delivered_from_the_remote(command, document)
+		self.assertTrue(command.remote_follow.startswith("followed over Socket.IO (http://127.0.0.1:"))
+		self.assertNotIn(f":{rf.SOCKETIO_PORT},", command.remote_follow)  # a forwarded local port
+		self.assertTrue(self.sshd.forwarded_channels(rf.SOCKETIO_PORT))
+		self.assertTrue(self.sshd.forwarded_channels(self.web.port))
