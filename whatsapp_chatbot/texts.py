@@ -225,6 +225,10 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "Which company? You have no default company.",
 		"es": "¿De qué empresa? No tienes una empresa predeterminada.",
 	},
+	"chart_usage": {
+		"en": "Charts: /chart sales day|week|month|customer|item, /chart stock ITEM, /chart documents doctype=… (add from_date=YYYY-MM-DD to_date=YYYY-MM-DD).",
+		"es": "Gráficas: /chart ventas día|semana|mes|clientes|artículos, /chart existencias ARTÍCULO, /chart documentos doctype=… (con from_date=AAAA-MM-DD to_date=AAAA-MM-DD).",
+	},
 	"chart_sales_day": {"en": "Sales by day", "es": "Ventas por día"},
 	"chart_sales_week": {"en": "Sales by week", "es": "Ventas por semana"},
 	"chart_sales_month": {"en": "Sales by month", "es": "Ventas por mes"},

@@ -138,3 +138,19 @@ def test_labels_in_both_languages():
 	assert periods.label(D(2026, 1, 5), "week", "en") == "5 Jan"
 	assert periods.label(D(2026, 8, 1), "month", "es") == "ago 2026"
 	assert periods.label(D(2026, 8, 1), "month", "fr") == "Aug 2026"
+
+
+def test_slash_chart_lines():
+	from whatsapp_chatbot.charts import slash
+
+	assert slash.is_chart("chart") and slash.is_chart("Gráfica") and not slash.is_chart("charts")
+	assert slash.resolve("sales week from_date=2026-01-01") == (
+		"sales_chart",
+		"by=week from_date=2026-01-01",
+	)
+	assert slash.resolve("ventas Clientes") == ("sales_chart", "by=customer")
+	assert slash.resolve("ventas by=month") == ("sales_chart", "by=month")
+	assert slash.resolve("existencias TORN-M8") == ("stock_chart", "TORN-M8")
+	assert slash.resolve('documentos {"doctype": "ToDo"}') == ("documents_chart", '{"doctype": "ToDo"}')
+	assert slash.resolve("pie 3") == (None, "pie 3")
+	assert slash.resolve("") == (None, "")
