@@ -79,7 +79,7 @@ def parse_host_key(text: str) -> paramiko.PKey:
 			try:
 				blob = base64.b64decode(words[i + 1], validate=True)
 				return paramiko.PKey.from_type_string(word, blob)
-			except (binascii.Error, ValueError, paramiko.SSHException) as exc:
+			except (binascii.Error, ValueError, paramiko.SSHException, paramiko.UnknownKeyType) as exc:
 				raise BadTunnelConfig(f"The SSH host key is not a valid {word} key ({exc})") from None
 	raise BadTunnelConfig(
 		'The SSH host key must be the server\'s public key in OpenSSH form, "ssh-ed25519 AAAA…" '
