@@ -93,6 +93,34 @@ class TestMediaIn(f.InterpreterTestCase):
 
 	# -- helpers ---------------------------------------------------------------------------
 
+	def settled(self, wa_id: str, timeout: float = 60.0) -> None:
+		"""Wait until the contact's messages are processed and answered. RQ queues are shared by
+		every site of the bench: another helper's worker may take this site's job before run_jobs
+		does, and then the answer comes from there."""
+		deadline = time.monotonic() + timeout
+		while time.monotonic() < deadline:
+			frappe.db.rollback()  # a fresh snapshot of what the other process committed
+			if not frappe.db.count(
+				"Chatbot Message",
+				{"wa_id": wa_id, "status": ("in", ("Received", "Processing", "Queued", "Sending"))},
+			):
+				return
+			time.sleep(0.2)
+		raise AssertionError(f"messages of {wa_id} still pending after {timeout} s")
+
+	def say(self, text: str, wa_id: str | None = None) -> list[dict]:
+		before = len(self.graph.sent_messages())
+		self.post(f.text_webhook(text, wa_id=wa_id or self.MX))
+		f.run_jobs(queues=("short",))
+		self.settled(wa_id or self.MX)
+		return self.graph.sent_messages()[before:]
+
+	def press(self, button_id: str, wa_id: str | None = None, title: str = "Confirmar") -> list[dict]:
+		before = len(self.graph.sent_messages())
+		super().press(button_id, wa_id=wa_id, title=title)
+		self.settled(wa_id or self.MX)
+		return self.graph.sent_messages()[before:]
+
 	def send_media(
 		self,
 		content: bytes,
@@ -123,6 +151,7 @@ class TestMediaIn(f.InterpreterTestCase):
 		before = len(self.graph.sent_messages())
 		self.post(body)
 		f.run_jobs(queues=("short",))
+		self.settled(wa_id or self.BUYER_MX)
 		self.media_id = media_id
 		return self.graph.sent_messages()[before:]
 
