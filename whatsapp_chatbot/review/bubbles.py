@@ -103,6 +103,8 @@ def _outgoing_content(bubble: dict, body: dict) -> None:
 	elif body.get("type") == "document":
 		bubble["text"] = content.get("caption") or ""
 		bubble["media"] = {"filename": content.get("filename"), "mime_type": None}
+	elif body.get("type") == "image":  # a chart: the picture itself is in `files`
+		bubble["text"] = content.get("caption") or ""
 	elif body.get("type") == "template":
 		bubble["text"] = f"{content.get('name')} ({(content.get('language') or {}).get('code')})"
 
