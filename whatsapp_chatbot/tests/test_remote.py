@@ -98,6 +98,23 @@ class TestRemoteCommands(RemoteTestCase):
 			(stored["party_name"], stored["docstatus"], stored["grand_total"], stored["owner"]),
 			(self.seeded["customer"], 0, 30, self.remote_email),
 		)
+		reference = {"doctype": "Quotation", "name": name}
+		for command, docstatus in (("submit_document", 1), ("cancel_document", 2)):
+			with self.subTest(command=command):
+				definition = catalogue.find(command, self.sales)
+				preview = executor.execute(definition, reference, self.sales, call=definition.preview)
+				self.assertIn(name, preview.result.text)
+				done = executor.execute(definition, reference, self.sales)
+				self.assertTrue(done.ok, done.error)
+				self.assertEqual(
+					rf.remote(
+						"frappe.client.get_value", doctype="Quotation", fieldname="docstatus", filters=name
+					),
+					{"docstatus": docstatus},
+				)
+		pdf = executor.execute(catalogue.find("send_document_pdf", self.sales), reference, self.sales)
+		self.assertTrue(pdf.ok, pdf.error)
+		self.assertTrue(pdf.result.attachment[1].startswith(b"%PDF"))
 
 	def test_local_only_command_says_so(self):
 		outcome = self.run_remote("sales_summary", {})
@@ -105,6 +122,60 @@ class TestRemoteCommands(RemoteTestCase):
 		self.assertEqual(
 			outcome.error, texts.text("remote_local_only", "es", command="sales_summary", site="norte")
 		)
+
+
+class TestStartCommandOnTheRemote(RemoteTestCase):
+	"""api/remote.py as the remote site's own rules see a call made with a remote user's key."""
+
+	def client(self, key=None):
+		from whatsapp_chatbot.executors.rest import Client
+
+		key = key or self.key
+		return Client(self.site, key["api_key"], key["api_secret"])
+
+	def test_writes_need_the_persons_confirmation(self):
+		from whatsapp_chatbot.executors.rest import RemoteError
+
+		with self.assertRaises(RemoteError) as raised:
+			self.client().call(
+				"whatsapp_chatbot.api.remote.start_command",
+				command="create_todo",
+				arguments={"description": "desde otro sitio"},
+				post=True,
+			)
+		self.assertEqual(raised.exception.kind, "rejected")
+		self.assertIn("confirm", raised.exception.detail)
+
+	def test_arguments_are_validated_there(self):
+		from whatsapp_chatbot.executors.rest import RemoteError
+
+		with self.assertRaises(RemoteError) as raised:
+			self.client().call(
+				"whatsapp_chatbot.api.remote.start_command",
+				command="find_documents",
+				arguments={"doctype": "Customer", "limit": 5000},
+				post=True,
+			)
+		self.assertIn("at most 50", raised.exception.detail)
+
+	def test_a_remote_user_without_the_chat_role_is_refused(self):
+		from whatsapp_chatbot.executors.rest import RemoteError
+
+		email = f"norte-sin-rol-{self.suffix}@example.com"
+		key = rf.remote(
+			"whatsapp_chatbot.tests.remote_users.make_api_user", email=email, roles=["Sales User"]
+		)
+		try:
+			with self.assertRaises(RemoteError) as raised:
+				self.client(key).call(
+					"whatsapp_chatbot.api.remote.start_command",
+					command="find_documents",
+					arguments={"doctype": "Customer"},
+					post=True,
+				)
+			self.assertEqual(raised.exception.kind, "forbidden")
+		finally:
+			rf.remote("whatsapp_chatbot.tests.remote_users.drop_user", email=email)
 
 
 class TestWhoMayUseWhichSite(RemoteTestCase):
