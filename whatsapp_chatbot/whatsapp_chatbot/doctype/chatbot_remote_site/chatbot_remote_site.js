@@ -24,7 +24,10 @@ function ask_for_key(frm) {
 		],
 		primary_action_label: __("Test"),
 		primary_action(values) {
+			// the secret must not linger in the page once it was sent
+			dialog.clear();
 			dialog.hide();
+			dialog.$wrapper.remove();
 			run_test(frm, values);
 		},
 	});
