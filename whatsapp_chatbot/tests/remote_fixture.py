@@ -12,10 +12,13 @@ import os
 import socket
 import sys
 import time
+from http.server import BaseHTTPRequestHandler
 
 import frappe
+import requests
 
 from whatsapp_chatbot.tests.factories import InterpreterTestCase
+from whatsapp_chatbot.tests.local_server import LocalServer
 from whatsapp_chatbot.tests.processes import WebServer, _Process, free_port
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site
 
@@ -131,6 +134,37 @@ class RemoteTestCase(InterpreterTestCase):
 		self.site = make_remote_site("norte", self.web.base_url)
 		grant(self.sales_contact.name, "norte", self.key)
 		frappe.db.commit()
+
+
+class WithoutTheApp(BaseHTTPRequestHandler):
+	"""In front of the real remote: everything passes through, except that calls to this app's
+	methods go to a module that does not exist there, so the remote answers them exactly as a site
+	without whatsapp_chatbot does."""
+
+	upstream = ""  # the remote's base URL
+
+	def _forward(self):
+		path = self.path.replace("/api/method/whatsapp_chatbot.", "/api/method/whatsapp_chatbot_absent.")
+		body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
+		headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+		answer = requests.request(self.command, self.upstream + path, data=body, headers=headers, timeout=60)
+		self.send_response(answer.status_code)
+		for name, value in answer.headers.items():
+			if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+				self.send_header(name, value)
+		self.send_header("Content-Length", str(len(answer.content)))
+		self.end_headers()
+		self.wfile.write(answer.content)
+
+	do_GET = do_POST = _forward
+
+	def log_message(self, *args):
+		pass
+
+
+def without_the_app(upstream: str) -> LocalServer:
+	handler = type("Proxy", (WithoutTheApp,), {"upstream": upstream})
+	return LocalServer(handler).start()
 
 
 def listening(port: int) -> bool:

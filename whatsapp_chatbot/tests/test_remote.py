@@ -7,11 +7,13 @@ blocked) is in test_remote_long.py; the SSH tunnel variants are in the tunnel te
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from http.server import BaseHTTPRequestHandler
 
 import frappe
+from openpyxl import load_workbook
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.executors import remote, tunnels
@@ -363,3 +365,51 @@ class TestRemoteThroughTheTunnel(RemoteTestCase):
 		refused = self.run_remote("find_documents", {"doctype": "Sales Invoice"})
 		self.assertTrue(refused.refused, refused.error)
 		self.assertGreater(len(self.sshd.forwarded_channels(self.web.port)), before)
+
+
+class TestRemoteWithoutTheApp(RemoteTestCase):
+	"""The remote answers this app's methods as a site without whatsapp_chatbot does (a proxy in front
+	of the real remote sends them to a module it does not have): long work then runs its REST calls
+	from this site's long job; an admin-defined command, which only the remote could run, says so."""
+
+	settings = {"long_row_threshold": 0}
+
+	def setUp(self):
+		super().setUp()
+		self.proxy = rf.without_the_app(self.web.base_url)
+		self.site.db_set("base_url", self.proxy.base_url)
+		frappe.db.commit()
+
+	def tearDown(self):
+		self.proxy.stop()
+		super().tearDown()
+
+	def test_long_export_runs_its_rest_calls_from_here(self):
+		customer = self.seeded["customer"]
+		arguments = {"doctype": "Customer", "filters": [f"customer_name = {customer}"], SITE: "norte"}
+		self.openai.script(call("export_list", arguments))
+		[ack] = self.say("exporta ese cliente de norte")
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual(self.body(ack), texts.text("working", "es", ref=command.name))
+		f.run_jobs()
+		command.reload()
+		self.assertEqual((command.status, command.remote_site), ("Succeeded", "norte"), command.error)
+		self.assertFalse(command.remote_command)
+		self.assertIn("the remote site has no whatsapp_chatbot", command.remote_follow)
+		document = self.graph.sent_messages()[-1]
+		self.assertEqual(document["document"]["filename"], "customer.xlsx")
+		sheet = load_workbook(io.BytesIO(self.graph.media[document["document"]["id"]][0])).active
+		self.assertEqual([row[0] for row in sheet.iter_rows(min_row=2, values_only=True)], [customer])
+
+	def test_admin_defined_long_command_needs_the_app_there(self):
+		rf.define_slow_file_command()
+		self.addCleanup(frappe.db.delete, "Chatbot Command Definition", {"name": "archivo_lento"})
+		self.openai.script(call("archivo_lento", {"steps": 1, "seconds": 0, SITE: "norte"}))
+		self.say("el archivo lento en norte")
+		f.run_jobs()
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual(command.status, "Failed")
+		self.assertIn("no whatsapp_chatbot", command.remote_follow)
+		self.assertIn(
+			texts.text("remote_needs_app", "es", site="norte"), self.body(self.graph.sent_messages()[-1])
+		)
