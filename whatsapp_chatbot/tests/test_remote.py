@@ -324,6 +324,29 @@ class TestRemoteThroughTheModel(RemoteTestCase):
 		doc = frappe.get_last_doc("Chatbot Command")
 		self.assertEqual((doc.status, doc.remote_site), ("Succeeded", "norte"))
 
+	def test_remote_write_is_confirmed_here_first(self):
+		arguments = {
+			"doctype": "Quotation",
+			"customer": self.seeded["customer"],
+			"items": [{"item": self.seeded["item"], "qty": 3, "rate": 10}],
+			"delivery_date": None,
+			SITE: "norte",
+		}
+		self.openai.script(call("create_sales_document", arguments))
+		[preview] = self.say("cotiza 3 tornillos al cliente de norte")
+		self.assertEqual(preview["type"], "interactive")
+		self.assertIn("norte", self.body(preview))
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual(command.status, "Awaiting Confirmation")
+		mine = {"party_name": self.seeded["customer"], "owner": self.remote_email, "docstatus": 0}
+		count = {"doctype": "Quotation", "filters": mine}
+		self.assertEqual(rf.remote("frappe.client.get_count", **count), 0)  # nothing written yet there
+		[done] = self.press(self.buttons(preview)[0])
+		self.assertEqual(rf.remote("frappe.client.get_count", **count), 1)
+		command.reload()
+		self.assertEqual((command.status, command.remote_site), ("Succeeded", "norte"))
+		self.assertIn(command.result.split("*")[1], self.body(done))  # the remote Quotation's name
+
 	def test_prefix_is_byte_identical_across_turns(self):
 		self.openai.script(say("Hola."), say("Hola otra vez."))
 		self.say("hola")
