@@ -275,3 +275,16 @@ class TestConnectionCheck(TunnelTestCase):
 				test_connection(site.name)
 		finally:
 			frappe.set_user("Administrator")
+
+
+class TestRemoteSiteValidation(TunnelTestCase):
+	def test_unreadable_keys_are_refused_when_saved(self):
+		with self.assertRaisesRegex(frappe.ValidationError, "not a valid ssh-ed25519 key"):
+			self.make_site("badhostkey", ssh_host_key="ssh-ed25519 AAAAnotakey")
+		with self.assertRaisesRegex(frappe.ValidationError, "private key could not be read"):
+			self.make_site("badprivkey", ssh_private_key="-----BEGIN OPENSSH PRIVATE KEY-----\nxx\n")
+		# saved again without touching the key (the form sends asterisks): still valid
+		site = self.make_site("resave")
+		site.timeout = 12
+		site.save(ignore_permissions=True)
+		self.assertEqual(tunnels.TunnelConfig.from_site(site).private_key, self.sshd.client_key("ed25519"))

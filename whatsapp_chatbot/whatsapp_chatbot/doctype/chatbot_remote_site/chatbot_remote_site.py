@@ -46,14 +46,23 @@ class ChatbotRemoteSite(Document):
 		self.ssh_host_key = " ".join((self.ssh_host_key or "").split())
 		if len(self.ssh_host_key.split(" ")) < 2:
 			frappe.throw(_("SSH Host Key must look like a known_hosts entry: 'ssh-ed25519 AAAA…'"))
+		# parsed as the tunnel will parse them, so a bad paste is caught now and not at the first chat
+		from whatsapp_chatbot.executors.tunnel_config import BadTunnelConfig, load_private_key, parse_host_key
+
+		try:
+			parse_host_key(self.ssh_host_key)
+			if set(self.ssh_private_key) != {"*"}:  # asterisks: the stored key, unchanged
+				load_private_key(self.ssh_private_key)
+		except BadTunnelConfig as e:
+			frappe.throw(str(e), title=_("SSH tunnel"))
 
 
 def normalise_site_name(value: str | None) -> str:
 	name = (value or "").strip().lower()
 	if not SITE_NAME.match(name):
 		frappe.throw(
-			_("Site Name must be a short word of lower case letters, digits, - or _ (e.g. norte): {0}").format(
-				value
-			)
+			_(
+				"Site Name must be a short word of lower case letters, digits, - or _ (e.g. norte): {0}"
+			).format(value)
 		)
 	return name
