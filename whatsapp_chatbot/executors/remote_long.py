@@ -105,19 +105,22 @@ def _started_there(doc, command, arguments: dict, client, info: dict, language: 
 
 
 def socket_url(client, info: dict) -> str | None:
-	"""The remote Socket.IO server: the port set on the Remote Site, else the one the remote says it
-	uses; through a tunnel, a local port forwarded to it."""
+	"""The remote Socket.IO server. Directly: the site's own address, where production serves
+	/socket.io (nginx), unless the Remote Site names a port. Through a tunnel: a local port forwarded
+	to the port set on the Remote Site, else to the one the remote says it listens on."""
 	site_doc = client.site_doc
-	port = site_doc.socketio_port or info.get("socketio_port")
 	base = urlsplit(site_doc.base_url)
-	if not port:
-		return f"{base.scheme}://{base.netloc}"  # served behind the site's own address (nginx)
 	if site_doc.use_ssh_tunnel:
 		from whatsapp_chatbot.executors import tunnels
 
+		port = site_doc.socketio_port or info.get("socketio_port")
+		if not port:
+			return None
 		host = site_doc.remote_host or base.hostname
 		return f"http://127.0.0.1:{tunnels.forward(site_doc, host, int(port))}"
-	return f"{base.scheme}://{base.hostname}:{port}"
+	if site_doc.socketio_port:
+		return f"{base.scheme}://{base.hostname}:{site_doc.socketio_port}"
+	return f"{base.scheme}://{base.netloc}"
 
 
 def _outcome(client, remote_name: str, final: dict) -> Outcome:

@@ -43,6 +43,12 @@ class LongWorkCase(rf.RemoteTestCase):
 		frappe.db.commit()
 		super().tearDownClass()
 
+	def setUp(self):
+		super().setUp()
+		# gunicorn does not serve /socket.io as nginx does in production: name the realtime port
+		self.site.db_set("socketio_port", rf.SOCKETIO_PORT)
+		frappe.db.commit()
+
 	def run_long(self) -> tuple[object, dict]:
 		"""Ask for the slow file on norte; wait for the document at the fake Graph server."""
 		self.openai.script(call("archivo_lento", STEPS))
