@@ -5,6 +5,7 @@ period's sentence, who is offered which chart, field checks of the generic chart
 
 import io
 import json
+import time
 
 import frappe
 from frappe.utils import add_days, fmt_money
@@ -24,6 +25,27 @@ class ChartTestCase(f.InterpreterTestCase):
 	def setUp(self):
 		super().setUp()
 		self.company_filter = f"company = {self.facts.company}"
+
+	def say(self, text: str, wa_id: str | None = None) -> list[dict]:
+		"""As InterpreterTestCase.say, and robust to a worker of another test process on this bench
+		taking the job off the shared queue first: then wait until that worker has answered."""
+		before = len(self.graph.sent_messages())
+		wamid = f"wamid.TEST{frappe.generate_hash(length=16)}"
+		self.post(f.text_webhook(text, wa_id=wa_id or self.MX, wamid=wamid))
+		f.run_jobs(queues=("short",))
+		self.settle("Chatbot Message", {"wamid": wamid}, ("Received", "Processing"))
+		self.settle("Chatbot Message", {"direction": "Outgoing"}, ("Queued", "Sending"))
+		return self.graph.sent_messages()[before:]
+
+	def settle(self, doctype: str, filters: dict, busy: tuple, timeout: float = 60) -> None:
+		deadline = time.monotonic() + timeout
+		while True:
+			frappe.db.commit()  # a fresh snapshot: see what other processes committed
+			if not frappe.db.exists(doctype, {**filters, "status": ("in", busy)}):
+				return
+			if time.monotonic() > deadline:
+				raise TimeoutError(f"{doctype} {filters} still {busy}")
+			time.sleep(0.2)
 
 	def money(self, value) -> str:
 		return fmt_money(value, currency=self.facts.currency)
@@ -180,6 +202,34 @@ class TestChartsThroughTheModel(ChartTestCase):
 		self.assertTrue(result["title"].startswith("Cantidad de "))
 
 
+class TestSlashChart(ChartTestCase):
+	def test_slash_chart_without_the_model(self):
+		start = add_days(self.facts.anchor, -90)
+		[image] = self.say(f"/chart ventas mes from_date={start}")
+		self.png(image)
+		self.assertEqual(self.openai.requests, [])  # no model involved
+		self.assertEqual(
+			image["image"]["caption"],
+			texts.text(
+				"chart_caption",
+				"es",
+				title="Ventas por mes",
+				period=period_text(start, self.facts.anchor),
+				total=self.money(self.facts.sales_total[90]),
+			),
+		)
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual(
+			(command.command, json.loads(command.arguments)["by"], command.status),
+			("sales_chart", "month", "Succeeded"),
+		)
+		[image] = self.say("/chart stock TORN-M8", self.US)
+		self.png(image)
+		self.assertTrue(image["image"]["caption"].startswith("📊 Stock of TORN-M8 by warehouse ("))
+		[usage] = self.say("/chart pastel")
+		self.assertEqual(self.body(usage), texts.text("chart_usage", "es"))
+
+
 class TestChartsRefused(ChartTestCase):
 	def test_empty_period_gives_a_sentence_not_a_chart(self):
 		[reply] = self.say("/sales_chart by=day from_date=2001-01-01 to_date=2001-01-31")
@@ -200,6 +250,8 @@ class TestChartsRefused(ChartTestCase):
 		self.assertEqual(self.uploads(), 0)
 
 	def test_a_user_without_sales_invoice_read_never_gets_the_sales_chart(self):
+		[reply] = self.say("/chart ventas día", self.STORE_MX)
+		self.assertEqual(self.body(reply), texts.text("not_permitted", "es"))
 		[reply] = self.say("/sales_chart by=day", self.STORE_MX)
 		self.assertEqual(self.body(reply), texts.text("unknown_command", "es", name="sales_chart"))
 		# the model is not offered it either, and a call it invents anyway is not run
@@ -224,6 +276,10 @@ class TestChartsRefused(ChartTestCase):
 			with self.subTest(arguments=arguments):
 				[reply] = self.say(f"/documents_chart {json.dumps(self.documents(**arguments))}")
 				self.assertIn(expected, self.body(reply))
+		# a DocType the user may not read: refused as such, whatever the fields
+		arguments = self.documents(doctype="Sales Invoice", group_by="customer")
+		[reply] = self.say(f"/documents_chart {json.dumps(arguments)}", self.STORE_MX)
+		self.assertEqual(self.body(reply), texts.text("not_permitted", "es"))
 		self.assertEqual(self.uploads(), 0)
 		self.assertEqual(
 			set(frappe.get_all("Chatbot Command", {"command": "documents_chart"}, pluck="status")),
@@ -247,6 +303,8 @@ class TestChartOnTheLongPath(ChartTestCase):
 		self.assertEqual(self.body(ack), texts.text("working", "es", ref=command.name))
 		self.assertEqual(self.uploads(), 0)
 		f.run_jobs(queues=("long",))
+		self.settle("Chatbot Command", {"name": command.name}, ("Queued", "Running"))
+		self.settle("Chatbot Message", {"direction": "Outgoing"}, ("Queued", "Sending"))
 		command.reload()
 		self.assertEqual(command.status, "Succeeded")
 		[image] = self.graph.sent_messages()[1:]
