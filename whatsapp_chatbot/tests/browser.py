@@ -92,7 +92,7 @@ class SocketIOServer(_Process):
 
 	def start(self):
 		if listening(self.port):
-			return self  # someone else's: use it, never stop it
+			return self  # ours, or someone else's: use it (never stop another's)
 		super().start()
 		self.started = True
 		deadline = time.monotonic() + 30
@@ -134,9 +134,10 @@ class DeskServer(WebServer):
 class Browser:
 	"""One headless Chromium with one logged-in page."""
 
-	def __init__(self, base_url: str, site: str):
+	def __init__(self, base_url: str, site: str, socketio: SocketIOServer | None = None):
 		self.base_url = base_url
 		self.site = site
+		self.socketio = socketio
 		self.console: list[str] = []
 		self.screenshots: list[str] = []
 
@@ -185,6 +186,8 @@ class Browser:
 
 	def open(self, route: str, ready: str | None = None):
 		"""Open a Desk route (`/app/...`) and wait until the Desk has booted (and `ready` shows)."""
+		if self.socketio is not None:
+			self.socketio.start()  # another run may have stopped the one we were using
 		self.page.goto(route if route.startswith("/") else f"/app/{route}")
 		self.page.wait_for_function("() => window.frappe && frappe.boot && frappe.boot.sitename")
 		if ready:
@@ -243,7 +246,7 @@ class BrowserTestCase(factories.ChatbotTestCase):
 		super().setUpClass()
 		cls.socketio = SocketIOServer().start()
 		cls.web = DeskServer(workers=cls.web_workers).start()
-		cls.browser = Browser(cls.web.base_url, frappe.local.site).start()
+		cls.browser = Browser(cls.web.base_url, frappe.local.site, cls.socketio).start()
 
 	@classmethod
 	def tearDownClass(cls):

@@ -7,7 +7,7 @@ import json
 import random
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import now_datetime, today
 
 from whatsapp_chatbot.channel import contacts, outbox, outgoing
 from whatsapp_chatbot.permissions import MANAGER_ROLE
@@ -42,6 +42,10 @@ class TestDeskReview(BrowserTestCase):
 		)
 
 	def test_workspace_cards_show_numbers(self):
+		conversation = contacts.conversation_for(self.contact)
+		self._incoming(conversation.name, "hola", prompt_tokens=1200, completion_tokens=300, cost=0.25)
+		self._command(conversation.name, status="Awaiting Confirmation", kind="Write", command="create_todo")
+		self._command(conversation.name, status="Failed", error="ToDo: not permitted")
 		page = self.browser.open("/app/whatsapp-chatbot", ready=".number-widget-box")
 		self.browser.wait_until(
 			"(n) => document.querySelectorAll('.number-widget-box .widget-content .number').length >= n",
@@ -56,10 +60,21 @@ class TestDeskReview(BrowserTestCase):
 		self.assertEqual(len(cards), WORKSPACE_CARDS, cards)
 		for title, number in cards:
 			self.assertRegex(number or "", r"\d", f"{title}: {number!r}")
-		by_title = dict(cards)
+		by_title = {
+			title: int("".join(c for c in number.split(".")[0] if c.isdigit())) for title, number in cards
+		}
 		self.assertEqual(
-			by_title["Open Conversations"], str(frappe.db.count("Chatbot Conversation", {"status": "Open"}))
+			by_title["Open Conversations"], frappe.db.count("Chatbot Conversation", {"status": "Open"})
 		)
+		self.assertEqual(
+			by_title["Messages Today"], frappe.db.count("Chatbot Message", {"creation": (">=", today())})
+		)
+		self.assertEqual(
+			by_title["Awaiting Confirmation"],
+			frappe.db.count("Chatbot Command", {"status": "Awaiting Confirmation"}),
+		)
+		self.assertGreaterEqual(by_title["Failed Messages and Commands Today"], 1)
+		self.assertGreaterEqual(by_title["Tokens This Month"], 1500)
 		self.browser.wait_for(".widget.dashboard-widget-box .chart-container, .frappe-chart", timeout=30)
 		self.browser.screenshot("workspace")
 
@@ -179,6 +194,86 @@ class TestDeskReview(BrowserTestCase):
 		finally:
 			frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
 			frappe.db.commit()
+
+	def test_command_message_and_report_pages(self):
+		conversation = contacts.conversation_for(self.contact)
+		question = self._incoming(
+			conversation.name, "crea un pendiente", prompt_tokens=900, completion_tokens=100
+		)
+		command = self._command(
+			conversation.name,
+			status="Succeeded",
+			kind="Write",
+			command="create_todo",
+			message=question,
+			arguments=json.dumps({"description": "Llamar a Acme", "date": "2026-12-01"}),
+			preview="Crear pendiente: Llamar a Acme (2026-12-01)",
+			result="Pendiente creado: TODO-0001",
+		)
+		failed = frappe.get_doc(
+			{
+				"doctype": "Chatbot Message",
+				"direction": "Outgoing",
+				"status": "Failed",
+				"message_type": "text",
+				"contact": self.contact.name,
+				"conversation": conversation.name,
+				"text": "Tu reporte está listo",
+				"error_code": "131047",
+				"error_message": "Re-engagement message",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+
+		page = self.browser.open(
+			f"/app/chatbot-command/{command}", ready=".chatbot-details .chatbot-arguments"
+		)
+		self.assertEqual(
+			page.locator(".chatbot-arguments tr").all_inner_texts(),
+			["description\tLlamar a Acme", "date\t2026-12-01"],
+		)
+		self.assertIn("TODO-0001", page.locator(".chatbot-result").inner_text())
+		self.assertEqual(page.locator(".frappe-control[data-fieldname='arguments']").is_visible(), False)
+		self.assertTrue(page.get_by_role("button", name="Re-run").is_visible())
+		self.browser.screenshot("command-form")
+
+		page = self.browser.open(f"/app/chatbot-message/{failed.name}", ready=".chatbot-meta-error")
+		intro = page.locator(".chatbot-meta-error").inner_text()
+		self.assertIn("131047", intro)
+		self.assertIn("Re-engagement message", intro)
+		self.assertIn("Fallback Template", intro)
+		self.browser.screenshot("message-failed")
+
+		page = self.browser.open(
+			f"/app/query-report/Chatbot Usage?user={self.user}", ready=".dt-scrollable .dt-row"
+		)
+		self.browser.wait_until(
+			"(u) => [...document.querySelectorAll('.dt-scrollable .dt-cell__content')].some(c => c.textContent.includes(u))",
+			self.user,
+		)
+		self.browser.screenshot("usage-report")
+
+		# contact, user and the last message (with its direction) in the list
+		self.browser.open(
+			"/app/chatbot-conversation", ready='.frappe-list .list-row:has-text("→ Tu reporte está listo")'
+		)
+		self.browser.screenshot("conversation-list")
+
+	def _command(self, conversation: str, **values) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Chatbot Command",
+				"command": "find_documents",
+				"kind": "Read",
+				"arguments": "{}",
+				"run_as": self.user,
+				"contact": self.contact.name,
+				"conversation": conversation,
+				**values,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		return doc.name
 
 	def _bar_width(self, page) -> float:
 		return page.eval_on_selector(".form-dashboard .progress-bar", "b => parseFloat(b.style.width) || 0")

@@ -28,7 +28,8 @@ frappe.ui.form.on("Chatbot Command", {
 
 function show_progress(frm, percent, note, status) {
 	if (!["Queued", "Running"].includes(status)) {
-		frm.dashboard.hide_progress && frm.dashboard.hide_progress(__("Progress"));
+		// hide_progress(title) fails on a form that never showed that bar
+		if ((frm.dashboard._progress_map || {})[__("Progress")]) frm.dashboard.hide_progress(__("Progress"));
 		return;
 	}
 	frm.dashboard.show_progress(__("Progress"), percent || 0, note || __(status));
