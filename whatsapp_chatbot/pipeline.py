@@ -95,6 +95,8 @@ def answer(turn: Turn) -> list:
 		if not spoken:
 			return [outgoing.text(texts.text("not_understood", turn.language))]
 		message.db_set({"transcript": spoken, "text": spoken})
+		if person_request.asks_for_person(spoken):  # said out loud: "quiero hablar con una persona"
+			return handoff.request_person(turn)
 	return loop.run(turn)
 
 

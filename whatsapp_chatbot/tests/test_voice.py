@@ -51,3 +51,17 @@ class TestVoiceNotes(f.InterpreterTestCase):
 		[reply] = self.graph.sent_messages()
 		self.assertEqual(reply["text"]["body"], texts.text("assistant_unavailable", "es"))
 		self.assertEqual(f.rows("Incoming")[0].status, "Failed")
+
+	def test_asking_for_a_person_out_loud(self):
+		self.openai.state.transcript = "Quiero hablar con una persona, por favor"
+		self.post(f.sample("pywa_audio_voice_note.json"))
+		f.run_jobs(queues=("short",))
+		[reply] = self.graph.sent_messages()
+		self.assertEqual(reply["text"]["body"], texts.text("person_requested", "es"))
+		message = f.rows("Incoming")[0]
+		self.assertEqual(
+			frappe.db.get_value("Chatbot Conversation", message.conversation, "status"), "Waiting"
+		)
+		self.assertFalse([r for r in self.openai.requests if "messages" in r])  # no model involved
+		frappe.db.delete("Notification Log", {"document_type": "Chatbot Conversation"})
+		frappe.db.commit()
