@@ -119,6 +119,33 @@ class TestPlayground(f.ChatbotTestCase):
 		finally:
 			events.stop()
 
+	def test_a_file_answer_is_a_download(self):
+		from whatsapp_chatbot.channel import outbox, standin
+
+		started = playground.start(user=self.user)
+		contact = frappe.get_doc("Chatbot Contact", started["contact"])
+		question = standin.store(contact, "mándame el reporte")
+		frappe.flags.whatsapp_chatbot_send_inline = True
+		try:
+			outbox.queue_document(
+				contact,
+				"ventas.xlsx",
+				b"PK\x03\x04 fake xlsx",
+				"application/vnd.ms-excel",
+				"Ventas",
+				answers=question,
+			)
+		finally:
+			frappe.flags.whatsapp_chatbot_send_inline = False
+		frappe.db.commit()
+		outbox.drain(contact.name)
+		[shown] = standin.answers_to(question)
+		self.assertEqual(
+			(shown["kind"], shown["filename"], shown["text"]), ("document", "ventas.xlsx", "Ventas")
+		)
+		self.assertTrue(shown["file_url"].startswith("/private/files/"))
+		self.assertEqual(self.graph.requests, [])  # not uploaded to Meta
+
 	def test_a_manager_may_only_try_as_themself(self):
 		f.make_user(self.manager, roles=("WhatsApp Chatbot Manager", "WhatsApp Chatbot User"))
 		frappe.set_user(self.manager)
