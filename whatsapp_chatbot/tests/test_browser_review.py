@@ -31,12 +31,21 @@ class TestDeskReview(BrowserTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.manager = make_desk_user("chatbot-desk-manager", (MANAGER_ROLE,))
+		# per class, not per test: Frappe throttles creating more than 60 users an hour
+		cls.user = f.make_chat_user(f"chatbot-desk-{frappe.generate_hash(length=8)}@example.com")
 		cls.browser.login(cls.manager)
+
+	@classmethod
+	def tearDownClass(cls):
+		super().tearDownClass()  # removes the contacts that link to the users first
+		for user in (getattr(cls, "manager", None), getattr(cls, "user", None)):
+			if user:
+				frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
 
 	def setUp(self):
 		super().setUp()
 		self.number = new_number()
-		self.user = f.make_chat_user(f"chatbot-desk-{frappe.generate_hash(length=8)}@example.com")
 		self.contact = f.make_contact(
 			self.number, user=self.user, profile_name=f"Ana {RUN}", last_inbound_at=now_datetime()
 		)

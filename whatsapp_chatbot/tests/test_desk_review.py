@@ -38,11 +38,24 @@ def unique_number() -> str:
 
 
 class DeskTestCase(f.ChatbotTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		# per class, not per test: Frappe throttles creating more than 60 users an hour
+		run = frappe.generate_hash(length=8)
+		cls.manager = f.make_user(f"chatbot-review-manager-{run}@example.com", roles=(MANAGER_ROLE,))
+		cls.user = f.make_chat_user(f"chatbot-review-user-{run}@example.com")
+
+	@classmethod
+	def tearDownClass(cls):
+		super().tearDownClass()  # removes the contacts that link to the users first
+		for user in (cls.manager, cls.user):
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
 	def setUp(self):
 		super().setUp()
-		run = frappe.generate_hash(length=8)
-		self.manager = f.make_user(f"chatbot-review-manager-{run}@example.com", roles=(MANAGER_ROLE,))
-		self.user = f.make_chat_user(f"chatbot-review-user-{run}@example.com")
+		f.make_chat_user(self.user)  # roles again: a test may have changed them
 		self.number = unique_number()
 		self.contact = f.make_contact(self.number, user=self.user, last_inbound_at=now_datetime())
 		self.conversation = contacts.conversation_for(self.contact)
@@ -298,6 +311,32 @@ class TestRerunAndCancel(DeskTestCase):
 		[question_sent] = self.graph.sent_messages()
 		self.assertEqual(question_sent["type"], "interactive")
 		self.assertEqual(len(question_sent["interactive"]["action"]["buttons"]), 2)
+
+	def test_rerun_of_a_long_command_is_queued_again(self):
+		from whatsapp_chatbot.tests.long_task import define_slow_command
+
+		define_slow_command()
+		try:
+			original = self.command(
+				"Succeeded",
+				"Long",
+				"pasos_lentos",
+				message=self.message(text="/pasos_lentos 2 0.1"),
+				arguments={"steps": 2, "seconds": 0.1},
+			)
+			frappe.set_user(self.manager)
+			result = desk.rerun_command(original)
+			frappe.set_user("Administrator")
+			new = frappe.get_doc(COMMAND, result["command"])
+			self.assertEqual((new.status, new.job_id, new.run_as), ("Queued", new.name, self.user))
+			frappe.db.commit()
+			f.run_jobs(queues=("short",))
+			[working] = self.graph.sent_messages()
+			self.assertIn(new.name, working["text"]["body"])  # "working on it (ref CMD-…)"
+		finally:
+			f.clear_jobs()
+			frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
+			frappe.db.commit()
 
 	def test_rerun_refused_when_the_contact_may_no_longer_chat(self):
 		original = self.command(message=self.message(text="hola"))
