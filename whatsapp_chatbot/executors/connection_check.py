@@ -68,8 +68,8 @@ def _check(site, report: Report, pool: tunnels.TunnelPool, credentials) -> None:
 		begun = time.monotonic()
 		try:
 			config = tunnels.TunnelConfig.from_site(site)
-			tunnel = pool.get(config)
-			local_port = tunnel.forward(*tunnels.remote_target(site))
+			local_port = pool.forward(config, *tunnels.remote_target(site))
+			tunnel = pool.peek(config.site)
 		except tunnels.TunnelError as e:
 			report.steps.append(Step("tunnel", False, f"{e.kind}: {e}", _ms(begun)))
 			return

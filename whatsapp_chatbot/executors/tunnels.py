@@ -56,18 +56,16 @@ BUFFER = 65536
 
 
 # ---------------------------------------------------------------------------------------------
-# one SSH connection with its local forwards
+# one SSH connection
 
 
 class Tunnel:
 	def __init__(self, config: TunnelConfig):
 		self.config = config
 		self.transport: paramiko.Transport | None = None
-		self.forwards: dict[tuple[str, int], _Forward] = {}
 		self.lock = threading.Lock()
 		self.last_used = time.monotonic()
 		self.active_channels = 0
-		self.failure: TunnelError | None = None  # the last forward failure, for explain()
 		self.opened_at: float | None = None
 		self.closing = False
 
@@ -152,9 +150,6 @@ class Tunnel:
 
 	def close(self) -> None:
 		self.closing = True
-		for forward in list(self.forwards.values()):
-			forward.close()
-		self.forwards.clear()
 		if self.transport:
 			self.transport.close()
 
@@ -165,31 +160,25 @@ class Tunnel:
 		quiet = time.monotonic() - self.last_used
 		return quiet > idle_timeout + (self.config.timeout if self.active_channels else 0)
 
-	# forwards ----------------------------------------------------------------------------------
-	def forward(self, host: str, port: int) -> int:
-		"""A local port on 127.0.0.1 whose connections reach host:port from the SSH server."""
-		with self.lock:
-			forward = self.forwards.get((host, port))
-			if forward is None:
-				forward = self.forwards[(host, port)] = _Forward(self, host, port)
-			self.last_used = time.monotonic()
-			return forward.port
 
-	def record(self, failure: TunnelError) -> None:
-		self.failure = failure
+# ---------------------------------------------------------------------------------------------
+# local forwards: they outlive SSH connections
 
 
 class _Forward:
-	"""A listening socket on 127.0.0.1; each accepted connection becomes one direct-tcpip channel."""
+	"""A listening socket on 127.0.0.1 for one target (host, port seen from the SSH server). Each
+	accepted connection becomes a direct-tcpip channel on the site's current SSH connection, which
+	the pool opens, or opens again, on demand: a URL handed out before an idle close or a drop keeps
+	working once the server is back."""
 
-	def __init__(self, tunnel: Tunnel, host: str, port: int):
-		self.tunnel, self.host, self.port_remote = tunnel, host, port
+	def __init__(self, pool: TunnelPool, config: TunnelConfig, host: str, port: int):
+		self.pool, self.config, self.host, self.port_remote = pool, config, host, port
 		self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 		self.listener.bind(("127.0.0.1", 0))
 		self.listener.listen(64)
 		self.port = self.listener.getsockname()[1]
 		self.closed = False
-		threading.Thread(target=self._accept, name=f"tunnel-{tunnel.config.site}-{port}", daemon=True).start()
+		threading.Thread(target=self._accept, name=f"tunnel-{config.site}-{port}", daemon=True).start()
 
 	def close(self) -> None:
 		self.closed = True
@@ -208,9 +197,13 @@ class _Forward:
 			threading.Thread(target=self._serve, args=(client, peer), daemon=True).start()
 
 	def _serve(self, client: socket.socket, peer) -> None:
-		tunnel = self.tunnel
-		config = tunnel.config
+		config = self.config
 		target = f"{self.host}:{self.port_remote}"
+		try:
+			tunnel = self.pool.get(config)
+		except TunnelError as exc:
+			self.pool.fail(config.site, exc)
+			return client.close()
 		with tunnel.lock:
 			tunnel.active_channels += 1
 		try:
@@ -219,19 +212,24 @@ class _Forward:
 					"direct-tcpip", (self.host, self.port_remote), peer, timeout=config.timeout
 				)
 			except paramiko.ChannelException as exc:
-				tunnel.record(
-					ForwardRefused(f"The SSH server could not reach {target}: {exc.text}", config.site)
+				self.pool.fail(
+					config.site,
+					ForwardRefused(f"The SSH server could not reach {target}: {exc.text}", config.site),
 				)
 				return client.close()
 			except (paramiko.SSHException, EOFError, OSError) as exc:
-				tunnel.record(TunnelDropped(f"The SSH tunnel to {config.site} is down ({exc})", config.site))
+				self.pool.fail(
+					config.site,
+					TunnelDropped(f"The SSH tunnel to {config.site} is down ({exc})", config.site),
+				)
 				return client.close()
 			_pump(client, channel, tunnel)
 			if not tunnel.alive() and not tunnel.closing:
-				tunnel.record(
+				self.pool.fail(
+					config.site,
 					TunnelDropped(
 						f"The SSH connection to {config.site} dropped during a request", config.site
-					)
+					),
 				)
 		finally:
 			with tunnel.lock:
@@ -272,55 +270,84 @@ class TunnelPool:
 	def __init__(self, idle_timeout: float = IDLE_TIMEOUT):
 		self.idle_timeout = idle_timeout
 		self.tunnels: dict[str, Tunnel] = {}
+		self.forwards: dict[tuple[str, str, int], _Forward] = {}
+		self.failures: dict[str, TunnelError] = {}  # why the site's last connection attempt failed
 		self.site_locks: dict[str, threading.Lock] = {}
 		self.lock = threading.Lock()
 		self.opened = 0  # SSH connections opened by this pool (tunnel reuse is visible in tests)
 		self.janitor: threading.Thread | None = None
-		self.dropped: dict[str, TunnelError] = {}  # sites whose tunnel died, until one opens again
 
 	def get(self, config: TunnelConfig) -> Tunnel:
+		"""The site's live SSH connection: reused, or opened (again)."""
 		with self.lock:
 			site_lock = self.site_locks.setdefault(config.site, threading.Lock())
 		with site_lock:
 			tunnel = self.tunnels.get(config.site)
+			if tunnel and not tunnel.alive() and not tunnel.closing:
+				self.fail(
+					config.site, TunnelDropped(f"The SSH connection to {config.site} dropped", config.site)
+				)
 			if tunnel and (tunnel.config.digest != config.digest or not tunnel.alive()):
 				tunnel.close()
 				tunnel = None
 			if tunnel is None:
 				tunnel = Tunnel(config).open()
 				self.opened += 1
-				self.dropped.pop(config.site, None)
+				self.failures.pop(config.site, None)
 				self.tunnels[config.site] = tunnel
 				self._start_janitor()
 			tunnel.last_used = time.monotonic()
 			return tunnel
 
+	def forward(self, config: TunnelConfig, host: str, port: int) -> int:
+		"""The local port for host:port through the site's connection (opened now, so a bad key or
+		host key fails here and not inside someone's request)."""
+		self.get(config)
+		with self.lock:
+			key = (config.site, host, port)
+			forward = self.forwards.get(key)
+			if forward is None or forward.closed:
+				forward = self.forwards[key] = _Forward(self, config, host, port)
+			forward.config = config
+			return forward.port
+
+	def fail(self, site: str, error: TunnelError) -> None:
+		"""Remember why; a connection that dropped and cannot be reopened stays "dropped"."""
+		if isinstance(self.failures.get(site), TunnelDropped) and isinstance(
+			error, Unreachable | ConnectTimeout
+		):
+			return
+		self.failures[site] = error
+
 	def peek(self, site_name: str) -> Tunnel | None:
 		return self.tunnels.get(site_name)
 
 	def close(self, site_name: str | None = None) -> None:
+		"""Close SSH connections and their local forwards (all, or one site's)."""
 		with self.lock:
-			names = [site_name] if site_name else list(self.tunnels)
+			names = [site_name] if site_name else list({*self.tunnels, *(k[0] for k in self.forwards)})
 			for name in names:
 				tunnel = self.tunnels.pop(name, None)
 				if tunnel:
 					tunnel.close()
+				for key in [k for k in self.forwards if k[0] == name]:
+					self.forwards.pop(key).close()
 
 	def close_idle(self) -> None:
+		"""Close idle or dead SSH connections; the local forwards stay, ready to reopen them."""
 		with self.lock:
 			for name, tunnel in list(self.tunnels.items()):
 				dead = bool(tunnel.transport and not tunnel.transport.is_active())
+				if dead:
+					self.fail(name, TunnelDropped(f"The SSH connection to {name} dropped", name))
 				if dead or tunnel.idle(self.idle_timeout):
 					self.tunnels.pop(name).close()
-				if dead:  # explain() still knows why after the janitor took it away
-					self.dropped[name] = tunnel.failure or TunnelDropped(
-						f"The SSH connection to {name} dropped", name
-					)
 
 	def forget(self) -> None:
 		"""In a forked child: drop the parent's tunnels without touching their sockets."""
 		self.tunnels = {}
-		self.dropped = {}
+		self.forwards = {}
+		self.failures = {}
 		self.site_locks = {}
 		self.lock = threading.Lock()
 		self.janitor = None
@@ -359,25 +386,26 @@ def endpoint(site, pool: TunnelPool | None = None) -> tuple[str, str | None]:
 def forward(site, host: str, port: int, pool: TunnelPool | None = None) -> int:
 	"""A local port that reaches host:port through the site's SSH connection (the same connection as
 	endpoint(): for the Socket.IO port, the database port)."""
-	tunnel = (pool or POOL).get(TunnelConfig.from_site(site))
-	tunnel.failure = None
-	return tunnel.forward(host, int(port))
+	pool = pool or POOL
+	config = TunnelConfig.from_site(site)
+	pool.failures.pop(config.site, None)
+	return pool.forward(config, host, int(port))
 
 
 def explain(site, exc: BaseException | None = None, pool: TunnelPool | None = None) -> TunnelError | None:
 	"""After a request through the tunnel failed to connect or broke off: the tunnel's own reason
-	(dropped, remote site down behind the SSH server), or None when the tunnel was not the cause."""
+	(dropped, remote site down behind the SSH server, SSH server gone), or None when the tunnel was
+	not the cause."""
 	if isinstance(exc, TunnelError):
 		return exc
 	if not site.get("use_ssh_tunnel"):
 		return None
 	pool = pool or POOL
+	failure = pool.failures.get(site.site_name)
+	if failure:
+		return failure
 	tunnel = pool.peek(site.site_name)
-	if tunnel is None:
-		return pool.dropped.get(site.site_name)
-	if tunnel.failure:
-		return tunnel.failure
-	if not tunnel.alive():
+	if tunnel and not tunnel.alive() and not tunnel.closing:
 		return TunnelDropped(f"The SSH connection to {site.site_name} dropped", site.site_name)
 	return None
 

@@ -178,12 +178,16 @@ class TestTunnels(TunnelTestCase):
 		site = self.make_site("idle")
 		self.assertEqual(self.remote_get(site, "ping", pool).status_code, 200)
 		first = pool.peek(site.name)
+		first_port = tunnels.endpoint(site, pool)[0].rsplit(":", 1)[1]
 		deadline = time.monotonic() + 10
 		while pool.peek(site.name) and time.monotonic() < deadline:
 			time.sleep(0.1)
 		self.assertIsNone(pool.peek(site.name))
 		self.assertFalse(first.transport.is_active())
-		self.assertEqual(self.remote_get(site, "ping", pool).status_code, 200)
+		# the URL handed out before the idle close still works: the connection reopens on demand
+		url = f"http://127.0.0.1:{first_port}"
+		response = requests.get(f"{url}/api/method/ping", headers={"Host": REMOTE}, timeout=10)
+		self.assertEqual(response.json()["message"], "pong")
 		self.assertEqual(pool.opened, 2)
 		pool.close()
 
@@ -223,9 +227,14 @@ class TestTunnelDrops(TunnelTestCase):
 		self.assertLess(time.monotonic() - started, 3.5)  # it broke off, it did not wait for the end
 		reason = tunnels.explain(site, caught.exception, pool)
 		self.assertIsInstance(reason, tunnels.TunnelDropped)
-		# the same server comes back: the next request opens a new SSH connection by itself
+		# while it is gone, the same URL says so; a request after it is back just works
+		url = caught.exception.request.url.split("/api/")[0]  # the URL handed out before the drop
+		with self.assertRaises(requests.ConnectionError) as again:
+			requests.get(f"{url}/api/method/ping", headers={"Host": REMOTE}, timeout=10)
+		self.assertIsInstance(tunnels.explain(site, again.exception, pool), tunnels.TunnelDropped)
 		self.sshd.start()
-		self.assertEqual(self.remote_get(site, "ping", pool).json()["message"], "pong")
+		response = requests.get(f"{url}/api/method/ping", headers={"Host": REMOTE}, timeout=10)
+		self.assertEqual(response.json()["message"], "pong")
 		self.assertEqual(pool.opened, 2)
 		pool.close()
 
