@@ -267,6 +267,31 @@ class TestConnectionCheck(TunnelTestCase):
 		)
 		self.assertIn("enter one", report.steps[-1].detail)
 
+	def test_without_a_typed_key_the_managers_own_remote_access_logs_in(self):
+		site = self.make_site("ownkey")
+		manager = f.make_manager(f"tunnel-manager-{self.run_id}@example.com")
+		contact = f.make_contact(f"5215{frappe.generate_hash(length=8)}", user=manager)
+		access = frappe.get_doc(
+			{
+				"doctype": "Chatbot Remote Access",
+				"contact": contact.name,
+				"remote_site": site.name,
+				"api_key": self.remote_user["api_key"],
+				"api_secret": self.remote_user["api_secret"],
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(manager)
+		try:
+			report = connection_check.run(site)
+		finally:
+			frappe.set_user("Administrator")
+			access.delete(ignore_permissions=True)
+			contact.delete(ignore_permissions=True)
+			frappe.db.commit()
+		self.assertTrue(report.ok, report.summary())
+		self.assertIn(f"Remote Access {access.name}", report.steps[-1].detail)
+		self.assertEqual(report.user, self.remote_user["user"])
+
 	def test_wrong_api_key_is_refused_at_login(self):
 		site = self.make_site("badlogin")
 		report = connection_check.run(site, "nope", "nope")
