@@ -27,13 +27,13 @@ DOCTYPE = "Purchase Invoice"
 TOLERANCE = 0.01
 BILL_LINE = Param(
 	"object",
-	"One line as printed",
+	"",
 	properties={
-		"description": Param("string", "as printed", max_length=300),
-		"item": Param("string", "item code, only if printed or said by the user", required=False),
+		"description": Param("string", "", max_length=300),
+		"item": Param("string", "item code if printed or said", required=False),
 		"qty": Param("number", "", minimum=0.000001),
 		"rate": Param("number", "unit price before tax", minimum=0),
-		"amount": Param("number", "line total as printed", required=False),
+		"amount": Param("number", "line total", required=False),
 	},
 )
 
@@ -240,17 +240,16 @@ def _preview(**arguments) -> str:
 
 @media_command(
 	"draft_purchase_invoice_from_bill",
-	"Draft a Purchase Invoice from the supplier's bill (photo or PDF) the user sent, with what you "
-	"read on it. Never guess a supplier or item the bill does not show.",
+	"Draft a Purchase Invoice from the supplier's bill the user sent (photo/PDF), as printed on it.",
 	{
-		"supplier_name": Param("string", "as printed", max_length=200),
-		"supplier_tax_id": Param("string", "tax id as printed", required=False, max_length=40),
-		"bill_no": Param("string", "the supplier's invoice number", required=False, max_length=140),
+		"supplier_name": Param("string", "", max_length=200),
+		"supplier_tax_id": Param("string", "", required=False, max_length=40),
+		"bill_no": Param("string", "supplier's invoice number", required=False, max_length=140),
 		"bill_date": Param("date", "", required=False),
 		"lines": Param("array", "", items=BILL_LINE, min_items=1),
-		"total": Param("number", "grand total as printed", required=False),
-		"taxes": Param("number", "total tax as printed", required=False),
-		"one_expense_line": Param("boolean", "true only if the user asks to book it as one expense"),
+		"total": Param("number", "grand total", required=False),
+		"taxes": Param("number", "total tax", required=False),
+		"one_expense_line": Param("boolean", "only if the user asks for one expense line"),
 	},
 	kind=WRITE,
 	doctypes=(DOCTYPE,),
