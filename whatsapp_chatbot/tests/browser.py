@@ -212,7 +212,10 @@ class Browser:
 		"""Call a whitelisted method from the page, as the logged-in user (frappe.xcall)."""
 		return self.page.evaluate("([m, a]) => frappe.xcall(m, a)", [method, args])
 
-	def screenshot(self, name: str) -> str:
+	def screenshot(self, name: str, settle: float = 1.0) -> str:
+		"""A full-page PNG in output_dir(); `settle` seconds first, for chart animations."""
+		if settle:
+			self.page.wait_for_timeout(settle * 1000)
 		path = os.path.join(output_dir(), f"{name}.png")
 		self.page.screenshot(path=path, full_page=True)
 		self.screenshots.append(path)
@@ -257,7 +260,7 @@ class BrowserTestCase(factories.ChatbotTestCase):
 
 	def tearDown(self):
 		if self._outcome_failed():
-			self.browser.screenshot(f"FAILED-{self._testMethodName}")
+			self.browser.screenshot(f"FAILED-{self._testMethodName}", settle=0)
 			print("browser console:\n" + "\n".join(self.browser.console[-40:]))
 		super().tearDown()
 

@@ -85,7 +85,25 @@ class TestDeskReview(BrowserTestCase):
 		self.assertGreaterEqual(by_title["Failed Messages and Commands Today"], 1)
 		self.assertGreaterEqual(by_title["Tokens This Month"], 1500)
 		self.browser.wait_for(".widget.dashboard-widget-box .chart-container, .frappe-chart", timeout=30)
+		self.assertTrue(
+			by_title["Estimated Cost This Month"] >= 0 and "$" in dict(cards)["Estimated Cost This Month"]
+		)
 		self.browser.screenshot("workspace")
+		shortcuts = page.locator(".shortcut-widget-box")
+		shortcuts.last.scroll_into_view_if_needed()
+		self.assertEqual(
+			{t.strip() for t in shortcuts.locator(".widget-title").all_text_contents()},
+			{
+				"Conversations",
+				"Commands",
+				"Contacts",
+				"Command Definitions",
+				"Settings",
+				"Playground",
+				"Usage",
+			},
+		)
+		self.browser.screenshot("workspace-shortcuts")
 
 	def test_transcript_renders_and_updates_live(self):
 		conversation = contacts.conversation_for(self.contact)
