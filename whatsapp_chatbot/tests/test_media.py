@@ -130,11 +130,13 @@ class TestMediaIn(f.InterpreterTestCase):
 		filename: str | None = None,
 		mime_type: str = "image/jpeg",
 		sha256: str | None = None,
+		announced_sha256: str | None = None,
 	) -> list[dict]:
-		"""A photo or document message through the signed webhook, as Meta sends it."""
+		"""A photo or document message through the signed webhook, as Meta sends it; `sha256` is
+		the webhook's digest, `announced_sha256` the one the media URL lookup answers."""
 		media_id = str(int(time.time() * 1000)) + frappe.generate_hash(length=4).encode().hex()[:6]
 		media_id = "".join(ch for ch in media_id if ch.isdigit())
-		self.graph.add_media(media_id, content, mime_type)
+		self.graph.add_media(media_id, content, mime_type, sha256=announced_sha256)
 		body = f.text_webhook("", wa_id=wa_id or self.BUYER_MX)
 		message = body["entry"][0]["changes"][0]["value"]["messages"][0]
 		message.pop("text")
@@ -426,6 +428,33 @@ class TestMediaIn(f.InterpreterTestCase):
 		wrong = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
 		sent = self.send_media(samples.bill_photo(self.bill), sha256=wrong)
 		self.assert_refused(sent, "media_damaged")
+		self.openai.reset()
+		sent = self.send_media(
+			samples.bill_photo(self.bill), announced_sha256=hashlib.sha256(b"other").hexdigest()
+		)
+		self.assert_refused(sent, "media_damaged")
+
+	def test_password_protected_pdf_is_refused(self):
+		import io
+
+		import pypdf
+
+		writer = pypdf.PdfWriter(clone_from=io.BytesIO(samples.bill_pdf(self.bill)))
+		writer.encrypt("secreto", algorithm="AES-128")
+		locked = io.BytesIO()
+		writer.write(locked)
+		sent = self.send_media(
+			locked.getvalue(), kind="document", filename="f.pdf", mime_type="application/pdf"
+		)
+		self.assert_refused(sent, "media_pdf_locked")
+
+	def test_media_that_cannot_be_downloaded_ends_in_an_apology_and_a_rerunnable_message(self):
+		self.graph.fail_next(131000, times=3, path="/media-bytes/")
+		[apology] = self.send_media(samples.bill_photo(self.bill), caption="regístrala")
+		self.assertEqual(self.body(apology), texts.text("assistant_unavailable", "es"))
+		message = self.latest_incoming()
+		self.assertEqual((message.status, message.media_file), ("Failed", None))
+		self.assertEqual([r for r in self.openai.requests if "messages" in r], [])
 
 	# -- attach ------------------------------------------------------------------------------
 
