@@ -17,6 +17,7 @@ from whatsapp_chatbot import texts
 from whatsapp_chatbot.executors import remote_long, tunnels
 from whatsapp_chatbot.executors.remote import RemoteExecutor
 from whatsapp_chatbot.tests import factories as f
+from whatsapp_chatbot.tests.fake_openai import call
 from whatsapp_chatbot.tests.long_task import define_slow_command
 from whatsapp_chatbot.tests.processes import WebServer, free_port
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site
@@ -72,7 +73,7 @@ class RemoteTunnelTestCase(f.InterpreterTestCase):
 		frappe.db.commit()
 		super().tearDown()
 
-	def tunnelled_site(self, label: str, sshd: SSHServer | None = None, **values) -> str:
+	def tunnelled_site(self, label: str, sshd: SSHServer | None = None, is_default: int = 0, **values) -> str:
 		"""A Chatbot Remote Site reaching remote.localhost through sshd, usable by the sales contact."""
 		sshd = sshd or self.sshd
 		name = f"{label}-{Shared.run_id}"
@@ -102,6 +103,7 @@ class RemoteTunnelTestCase(f.InterpreterTestCase):
 				"remote_site": name,
 				"api_key": Shared.key["api_key"],
 				"api_secret": Shared.key["api_secret"],
+				"is_default": is_default,
 			}
 		).insert(ignore_permissions=True)
 		frappe.db.commit()
@@ -190,3 +192,38 @@ class TestTunnelKilledMidJob(RemoteTunnelTestCase):
 		self.assertTrue(doc.remote_command)  # it had been started there before the tunnel died
 		self.assertIn("tunnel_dropped", doc.remote_follow)
 		self.assertIn("tunnel_dropped", doc.error)
+
+
+class TestTunnelKilledDuringAChatCommand(RemoteTunnelTestCase):
+	"""The whole path: the contact asks, the long job starts the command on the remote through the
+	tunnel and follows it, sshd dies under it; the contact hears it once, the command is Failed."""
+
+	def test_the_user_hears_it_once_and_the_command_is_failed_with_the_reason(self):
+		define_slow_command()
+		with SSHServer([("127.0.0.1", Shared.web.port), ("127.0.0.1", SOCKETIO_PORT)]) as own_sshd:
+			# the contact's default site: a command that names none runs there
+			site = self.tunnelled_site("tchat", sshd=own_sshd, is_default=1)
+			self.openai.script(call("pasos_lentos", {"steps": 20, "seconds": 1}))
+			[ack] = self.say("corre los pasos lentos")
+			command = frappe.get_last_doc("Chatbot Command")
+			self.assertEqual(self.body(ack), texts.text("working", "es", ref=command.name))
+			before = len(self.graph.sent_messages())
+			killer = threading.Timer(4.0, own_sshd.kill)
+			killer.start()
+			f.run_jobs(queues=("long",))  # this site's long job, in-process, as a worker runs it
+			killer.join()
+		command.reload()
+		dropped = texts.text("tunnel_dropped", "es", site=site)
+		told = [self.body(m) for m in self.graph.sent_messages()[before:] if dropped in self.body(m)]
+		self.assertEqual(told, [texts.text("long_failed", "es", ref=command.name, reason=dropped)])
+		self.assertEqual((command.status, command.remote_site), ("Failed", site))
+		self.assertTrue(command.remote_command)  # it had been started there
+		self.assertIn(dropped, command.error)
+		self.assertIn("tunnel_dropped", command.remote_follow)
+		# nothing more is said about it afterwards (the sweep finds nothing to report)
+		from whatsapp_chatbot.jobs.sweep import sweep
+
+		sweep()
+		f.run_jobs()
+		later = [self.body(m) for m in self.graph.sent_messages()[before:] if command.name in self.body(m)]
+		self.assertEqual(len(later), 1, later)
