@@ -13,7 +13,8 @@ from whatsapp_chatbot import texts
 from whatsapp_chatbot.executors import local, sql_report, tunnels
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests import remote_users
-from whatsapp_chatbot.tests.sshd import generate_key
+from whatsapp_chatbot.tests.fake_openai import call, say
+from whatsapp_chatbot.tests.sshd import SSHServer, generate_key
 from whatsapp_chatbot.tests.test_tunnels import REMOTE, TunnelTestCase
 from whatsapp_chatbot.tools import definitions
 from whatsapp_chatbot.tools.errors import CommandError
@@ -166,3 +167,82 @@ class TestSqlReports(TunnelTestCase):
 		with self.assertRaises(CommandError) as caught:
 			sql_report.run(definition, {"pattern": "%"})
 		self.assertIn("refused the report's database user", str(caught.exception))
+
+
+class TestSqlReportInChat(f.InterpreterTestCase):
+	"""From WhatsApp: the model calls an admin's SQL report; the rows arrive as a file. Only the
+	roles the admin named are offered it."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.run_id = frappe.generate_hash(length=6)
+		cls.sshd = SSHServer([("127.0.0.1", 3306)]).start()
+		cls.database = remote_users.site_database(REMOTE)
+		cls.db_user, cls.db_password = f"rc_{cls.run_id}", frappe.generate_hash(length=16)
+		remote_users.make_readonly_db_user(cls.db_user, cls.db_password, cls.database)
+
+	@classmethod
+	def tearDownClass(cls):
+		remote_users.drop_db_user(cls.db_user)
+		cls.sshd.cleanup()
+		frappe.db.delete(DEFINITION, {"command_name": ("like", f"%{cls.run_id}")})
+		frappe.db.delete("Chatbot Remote Site", {"site_name": ("like", f"%{cls.run_id}")})
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_the_rows_arrive_as_a_file_for_the_roles_allowed(self):
+		site = frappe.get_doc(
+			{
+				"doctype": "Chatbot Remote Site",
+				"site_name": f"sqlchat-{self.run_id}",
+				"base_url": f"http://{REMOTE}",
+				"enabled": 1,
+				"timeout": 10,
+				"use_ssh_tunnel": 1,
+				"ssh_host": "127.0.0.1",
+				"ssh_port": self.sshd.port,
+				"ssh_user": self.sshd.user,
+				"ssh_private_key": self.sshd.client_key("ecdsa"),
+				"ssh_host_key": self.sshd.host_key,
+				"remote_port": 80,
+				"db_host": "127.0.0.1",
+				"db_port": 3306,
+				"db_user": self.db_user,
+				"db_password": self.db_password,
+			}
+		).insert(ignore_permissions=True)
+		name = f"doctypes_{self.run_id}"
+		frappe.get_doc(
+			{
+				"doctype": DEFINITION,
+				"command_name": name,
+				"description": "DocTypes of the remote site whose name matches a pattern",
+				"handler_type": "SQL Report",
+				"remote_site": site.name,
+				"database": self.database,
+				"sql_query": QUERY,
+				"max_rows": 20,
+				"needs_confirmation": 0,
+				"roles": [{"role": "Sales User"}],
+				"parameters": [
+					{"parameter_name": "pattern", "type": "string", "required": 1, "description": "LIKE"}
+				],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		channels = len(self.sshd.forwarded_channels(3306))
+		self.openai.script(call(name, {"pattern": "%"}), say("Aquí está el reporte."))
+		sent = self.say("dame los doctypes del sitio remoto")
+		self.assertEqual([m["type"] for m in sent], ["document", "text"])
+		document = sent[0]["document"]
+		self.assertEqual(document["filename"], f"{name}.xlsx")
+		sheet = load_workbook(io.BytesIO(self.graph.media[document["id"]][0])).active
+		self.assertEqual(sheet.max_row, 1 + 20)  # the header and the capped rows
+		self.assertEqual(len(self.sshd.forwarded_channels(3306)) - channels, 1)
+		command = frappe.get_last_doc("Chatbot Command", filters={"command": name})
+		self.assertEqual(command.status, "Succeeded")
+		# the storekeeper (Stock User only) is never offered it
+		self.openai.script(say("No puedo."))
+		self.say("dame los doctypes", wa_id=self.STORE_MX)
+		self.assertNotIn(name, self.tools_offered())
