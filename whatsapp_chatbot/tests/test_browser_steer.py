@@ -121,8 +121,9 @@ class TestDeskSteer(BrowserTestCase):
 			confirm.click()
 			self.browser.wait_for('.playground-message.from-bot:has-text("ToDo")', timeout=90)
 		todo = wait_until(
-			lambda: frappe.db.get_value(
-				"ToDo", {"description": ("like", f"%{description}%")}, "allocated_to"
+			lambda: (
+				frappe.db.rollback()  # committed by the worker: read past this test's snapshot
+				or frappe.db.get_value("ToDo", {"description": ("like", f"%{description}%")}, "allocated_to")
 			),
 			timeout=30,
 		)
@@ -166,3 +167,24 @@ class TestDeskSteer(BrowserTestCase):
 		shown = self.settings_check("Test OpenAI", ok=False)
 		self.assertIn("Incorrect API key provided", shown)
 		self.browser.screenshot("settings-openai-wrong-key")
+
+	def test_link_staff_from_the_contact_list(self):
+		digits = "".join(random.choice("0123456789") for _ in range(8))
+		staff = "chatbot-browser-staff@example.com"
+		f.make_user(staff, roles=(CHAT_ROLE, "Sales User"))
+		frappe.db.set_value("User", staff, "mobile_no", f"+52 55 {digits}")
+		frappe.db.commit()
+		page = self.browser.open("/app/chatbot-contact", ready=".page-actions")
+		self.button("Link Staff").click()
+		dialog = self.browser.wait_for('.modal.show:has-text("Link Staff to WhatsApp")')
+		row = page.locator(f'.modal.show .grid-row:has-text("5255{digits}")')
+		row.first.wait_for(timeout=30_000)
+		self.assertIn("contacts will be created", dialog.inner_text())
+		self.browser.screenshot("link-staff-preview")
+		page.locator('.modal.show .btn-primary:has-text("Create Contacts")').click()
+		name = wait_until(
+			lambda: frappe.db.rollback() or frappe.db.get_value("Chatbot Contact", {"user": staff}),
+			timeout=30,
+		)
+		self.assertEqual(frappe.db.get_value("Chatbot Contact", name, "wa_id"), f"5255{digits}")
+		self.browser.screenshot("link-staff-created")

@@ -21,7 +21,11 @@ class LinkStaffDialog {
 	}
 
 	async open() {
-		const preview = await frappe.xcall("whatsapp_chatbot.api.setup.preview_staff_contacts", {}, "GET");
+		const { message: preview } = await frappe.call({
+			method: "whatsapp_chatbot.api.setup.preview_staff_contacts",
+			type: "GET",
+			freeze: true,
+		});
 		const creatable = preview.rows.filter((row) => row.action === "create");
 		const others = preview.rows.filter((row) => row.action !== "create");
 		this.dialog = new frappe.ui.Dialog({

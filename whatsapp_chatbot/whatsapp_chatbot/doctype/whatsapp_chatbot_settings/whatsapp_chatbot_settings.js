@@ -49,7 +49,8 @@ async function generate_verify_token(frm) {
 
 async function run_check(frm, method) {
 	if (frm.is_dirty()) await frm.save(); // the check uses what is saved
-	const result = await frappe.xcall(`${SETUP}.${method}`, {}, "POST", {
+	const { message: result } = await frappe.call({
+		method: `${SETUP}.${method}`,
 		freeze: true,
 		freeze_message: __("Checking…"),
 	});
