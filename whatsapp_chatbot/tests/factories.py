@@ -70,6 +70,13 @@ def make_settings(graph_base_url: str, **values) -> None:
 			"long_job_timeout": 1500,
 			"progress_steps": "25,50,75",
 			"progress_interval_seconds": 30,
+			# pictures and PDFs in (test_media sets its own)
+			"max_media_mb": 16,
+			"media_window_minutes": 30,
+			"scan_pages": 3,
+			"vision_model": "",
+			"image_detail": "auto",
+			"bill_expense_item": None,
 		}
 	)
 	settings.update(values)

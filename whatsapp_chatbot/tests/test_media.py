@@ -37,7 +37,8 @@ class TestMediaIn(f.InterpreterTestCase):
 		)
 		frappe.set_user("Administrator")
 		group = "All Supplier Groups"
-		cls.supplier_name = f"Proveedora Foto {run}"
+		# a name no other test asks about ("Proveedora" alone must stay unique for test_commands)
+		cls.supplier_name = f"Suministros Foto {run}"
 		cls.tax_id = f"PFO{run}A1"
 		cls.supplier = (
 			frappe.get_doc(
@@ -67,6 +68,20 @@ class TestMediaIn(f.InterpreterTestCase):
 			.name
 		)
 		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		# this run's own records: draft invoices (and their files), the supplier, the expense item
+		frappe.set_user("Administrator")
+		frappe.db.set_single_value("WhatsApp Chatbot Settings", "bill_expense_item", None)
+		for invoice in frappe.get_all(
+			"Purchase Invoice", filters={"supplier": cls.supplier, "docstatus": 0}, pluck="name"
+		):
+			frappe.delete_doc("Purchase Invoice", invoice, force=True)
+		frappe.delete_doc("Supplier", cls.supplier, force=True)
+		frappe.delete_doc("Item", cls.expense_item, force=True)
+		frappe.db.commit()
+		super().tearDownClass()
 
 	def setUp(self):
 		type(self).settings = {
