@@ -179,13 +179,7 @@ class TestMediaIn(f.InterpreterTestCase):
 			"bill_no": self.bill.bill_no,
 			"bill_date": self.bill.bill_date,
 			"lines": [
-				{
-					"description": line["description"],
-					"item": None,
-					"qty": line["qty"],
-					"rate": line["rate"],
-					"amount": line["qty"] * line["rate"],
-				}
+				{"description": line["description"], "qty": line["qty"], "rate": line["rate"]}
 				for line in self.bill.lines
 			],
 			"total": self.bill.total,
@@ -334,6 +328,24 @@ class TestMediaIn(f.InterpreterTestCase):
 		[preview] = self.send_media(samples.bill_photo(self.bill), caption="regístrala")
 		self.assertIn("⚠", self.body(preview))
 		self.assertIn("400", self.body(preview))
+
+	def test_an_item_code_the_user_gave_and_a_line_that_matches_several_items(self):
+		lines = [
+			{"description": "TUERCA-M8", "qty": 100, "rate": 0.5},  # "the nuts are TUERCA-M8"
+			{"description": "Widget", "qty": 2, "rate": SKU1_RATE},  # Widget Azul or Widget Rojo?
+		]
+		self.openai.script(
+			call(BILL_COMMAND, self.bill_arguments(lines=lines)),
+			say("¿Cuál Widget es, el Azul o el Rojo?"),
+			call(BILL_COMMAND, self.bill_arguments(lines=[lines[0], {**lines[1], "description": "SKU-1"}])),
+		)
+		[question] = self.send_media(samples.bill_photo(self.bill), caption="regístrala")
+		self.assertEqual(self.body(question), "¿Cuál Widget es, el Azul o el Rojo?")
+		self.assertIn("No single item matches line 2", self.openai.requests[1]["messages"][-1]["content"])
+		[preview] = self.say("el azul, SKU-1", self.BUYER_MX)
+		body = self.body(preview)
+		self.assertIn("100 x TUERCA-M8 @", body)
+		self.assertIn("2 x SKU-1 @", body)
 
 	def test_whole_bill_on_the_default_expense_item(self):
 		self.openai.script(call(BILL_COMMAND, self.bill_arguments(one_expense_line=True)))

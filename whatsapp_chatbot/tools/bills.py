@@ -17,7 +17,7 @@ import frappe
 from frappe.utils import flt, getdate, nowdate
 
 from whatsapp_chatbot.media.current import media_file
-from whatsapp_chatbot.tools.erpnext import money, resolve
+from whatsapp_chatbot.tools.erpnext import money
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.media import attach_file, media_command
 from whatsapp_chatbot.tools.registry import WRITE, Result
@@ -29,11 +29,9 @@ BILL_LINE = Param(
 	"object",
 	"",
 	properties={
-		"description": Param("string", "", max_length=300),
-		"item": Param("string", "item code if printed or said", required=False),
+		"description": Param("string", "as printed, or an item code the user gave", max_length=300),
 		"qty": Param("number", "", minimum=0.000001),
 		"rate": Param("number", "unit price before tax", minimum=0),
-		"amount": Param("number", "line total", required=False),
 	},
 )
 
@@ -74,11 +72,12 @@ def match_supplier(name: str | None, tax_id: str | None) -> tuple[str, str]:
 
 def match_item(line: dict, supplier: str) -> tuple[str | None, str]:
 	"""(Item code, how) for one line; (None, "") when nothing matches unambiguously."""
-	if line.get("item"):
-		return resolve("Item", line["item"], "item_name"), "code"
 	description = (line.get("description") or "").strip()
 	if not description:
 		return None, ""
+	code = frappe.get_list("Item", filters={"name": description, "disabled": 0}, pluck="name")
+	if code:
+		return code[0], "code"
 	# the supplier's own code for the item (Item → Supplier Items); the Item must be readable
 	parents = frappe.get_all(
 		"Item Supplier",
@@ -90,7 +89,6 @@ def match_item(line: dict, supplier: str) -> tuple[str | None, str]:
 		if len(readable) == 1:
 			return readable[0], "supplier part no"
 	for filters in (
-		{"name": description},
 		{"item_name": description},
 		{"item_name": ("like", f"%{description}%")},
 	):
@@ -149,7 +147,7 @@ def build(
 		"Supplier", supplier, "default_price_list"
 	) or frappe.db.get_single_value("Buying Settings", "buying_price_list")
 
-	read_sum = sum(flt(line.get("amount")) or flt(line["qty"]) * flt(line["rate"]) for line in lines)
+	read_sum = sum(flt(line["qty"]) * flt(line["rate"]) for line in lines)
 	report = [
 		f"*Read from {source.file_name}:* {supplier_name or '?'}"
 		+ (f" (tax id {supplier_tax_id})" if supplier_tax_id else "")
@@ -173,7 +171,7 @@ def build(
 		for index, line in enumerate(lines, start=1):
 			code, how = match_item(line, supplier)
 			if not code:
-				unmatched.append(f"line {index} “{line.get('description') or line.get('item')}”")
+				unmatched.append(f"line {index} “{line.get('description')}”")
 				continue
 			wanted.append((code, flt(line["qty"]), flt(line["rate"]), None))
 			shown = f" (read “{line.get('description')}”, by {how})" if how != "code" else ""
@@ -204,16 +202,8 @@ def build(
 
 
 def totals_check(lines: list[dict], total, taxes, currency) -> list[str]:
-	"""The preview's arithmetic: each line's qty x rate against its printed amount, and the lines
-	(+ taxes) against the printed total."""
+	"""The preview's arithmetic: the lines (+ taxes) against the printed total."""
 	notes = []
-	for index, line in enumerate(lines, start=1):
-		computed = flt(line["qty"]) * flt(line["rate"])
-		if line.get("amount") is not None and abs(computed - flt(line["amount"])) > TOLERANCE:
-			notes.append(
-				f"⚠ Line {index}: {flt(line['qty']):g} x {money(line['rate'], currency)} = "
-				f"{money(computed, currency)}, but the bill prints {money(line['amount'], currency)}."
-			)
 	lines_sum = sum(flt(line["qty"]) * flt(line["rate"]) for line in lines)
 	if total is not None:
 		expected = lines_sum + flt(taxes)
