@@ -276,3 +276,26 @@ def test_the_openai_stand_in_bills_images_and_refuses_a_wrong_mime_type():
 		assert fake.remaining == 0  # the refused request used no script step
 	finally:
 		fake.stop()
+
+
+def test_download_stops_at_the_size_cap_whether_meta_announces_the_size_or_not():
+	from whatsapp_chatbot.channel.graph import GraphClient, MediaTooLarge
+	from whatsapp_chatbot.tests.fake_graph import FakeGraph
+
+	fake = FakeGraph(access_token="t").start()
+	try:
+		client = GraphClient("123", "t", base_url=fake.base_url)
+		content = b"\xff\xd8\xff" + bytes(3 * 1024 * 1024)
+		fake.add_media("555", content, "image/jpeg")
+		with pytest.raises(MediaTooLarge) as announced:
+			client.download_media("555", max_bytes=1024 * 1024)
+		assert announced.value.size == len(content)
+		assert not any(r.path.startswith("/media-bytes/") for r in fake.requests)  # never fetched
+		# a lookup that understates the size: the bytes are counted as they arrive
+		info = {**client.media_info("555"), "file_size": 10}
+		with pytest.raises(MediaTooLarge) as counted:
+			client.download_media("555", max_bytes=1024 * 1024, info=info)
+		assert 1024 * 1024 < counted.value.size < len(content)
+		assert client.download_media("555", max_bytes=len(content)).content == content
+	finally:
+		fake.stop()
