@@ -131,6 +131,18 @@ class TestManagerOnly(DeskTestCase):
 		)
 		workspace = frappe.get_doc("Workspace", "WhatsApp Chatbot")
 		self.assertIn(MANAGER_ROLE, {r.role for r in workspace.roles})
+		from frappe.desk.desktop import get_workspace_sidebar_items
+
+		def sidebar_for(user):
+			frappe.set_user(user)
+			frappe.clear_cache(user=user)
+			try:
+				return {page["name"] for page in get_workspace_sidebar_items()["pages"]}
+			finally:
+				frappe.set_user("Administrator")
+
+		self.assertIn("WhatsApp Chatbot", sidebar_for(self.manager))
+		self.assertNotIn("WhatsApp Chatbot", sidebar_for(self.user))
 		for chart in workspace.charts:
 			self.assertIn(
 				MANAGER_ROLE, {r.role for r in frappe.get_doc("Dashboard Chart", chart.chart_name).roles}
