@@ -3,14 +3,18 @@ conversation's transcript updated live by a webhook message, a long command's mo
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import unittest
+from contextlib import redirect_stderr
 
 import frappe
 from frappe.utils import now_datetime, today
 
 from whatsapp_chatbot.channel import contacts, outbox, outgoing
 from whatsapp_chatbot.permissions import MANAGER_ROLE
+from whatsapp_chatbot.tests import browser
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.browser import BrowserTestCase, make_desk_user
 from whatsapp_chatbot.tests.long_task import define_slow_command
@@ -324,3 +328,19 @@ class TestDeskReview(BrowserTestCase):
 		).insert(ignore_permissions=True)
 		frappe.db.commit()
 		return doc.name
+
+
+class TestSkippedWithAReason(unittest.TestCase):
+	"""Without Chromium the browser tests skip, saying why (and .ci/run counts the marker)."""
+
+	def test_missing_chromium(self):
+		original = browser.CHROMIUM
+		browser.CHROMIUM = "/nonexistent/chromium"
+		try:
+			stderr = io.StringIO()
+			with redirect_stderr(stderr), self.assertRaises(unittest.SkipTest) as skipped:
+				BrowserTestCase.setUpClass()
+		finally:
+			browser.CHROMIUM = original
+		self.assertIn("Chromium is not installed", str(skipped.exception))
+		self.assertIn(f"{browser.SKIP_MARKER} Chromium is not installed", stderr.getvalue())
