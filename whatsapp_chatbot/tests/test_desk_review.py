@@ -290,6 +290,49 @@ class TestTranscript(DeskTestCase):
 		)
 
 
+class TestLiveEvents(DeskTestCase):
+	"""What the open Conversation form hears, read off Frappe's Redis "events" channel (what the
+	Socket.IO server relays to the browser)."""
+
+	def test_meta_status_and_command_status_reach_the_conversation_room(self):
+		from frappe.utils.background_jobs import get_redis_connection_without_auth
+
+		sent = self.message("Outgoing", "Sent")
+		wamid = frappe.db.get_value(MESSAGE, sent, "wamid")
+		command = self.command("Running", "Long", "export_list")
+		pubsub = get_redis_connection_without_auth().pubsub()
+		pubsub.subscribe("events")
+		try:
+			f.call_webhook("POST", f.status_webhook(wamid, "delivered", recipient=self.number))
+			doc = frappe.get_doc(COMMAND, command)
+			doc.db_set("status", "Succeeded")
+			frappe.db.commit()
+			events = self._events(pubsub)
+		finally:
+			pubsub.close()
+		room = f"doc:Chatbot Conversation/{self.conversation.name}"
+		heard = {
+			(e["message"].get("doctype"), e["message"].get("name"))
+			for e in events
+			if e["event"] == "whatsapp_chatbot_transcript" and e["room"] == room
+		}
+		self.assertIn((MESSAGE, sent), heard)  # Meta's tick, from the status webhook
+		self.assertIn((COMMAND, command), heard)
+
+	@staticmethod
+	def _events(pubsub, seconds: float = 2.0) -> list[dict]:
+		import time
+
+		events, deadline = [], time.monotonic() + seconds
+		while time.monotonic() < deadline:
+			item = pubsub.get_message(timeout=0.2)
+			if item and item["type"] == "message":
+				event = json.loads(item["data"])
+				if event.get("namespace") == frappe.local.site:
+					events.append(event)
+		return events
+
+
 class TestRerunAndCancel(DeskTestCase):
 	def test_rerun_of_a_read_answers_the_contact_as_that_user(self):
 		question = self.message(text="/find_documents ToDo")
