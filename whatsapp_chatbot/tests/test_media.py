@@ -91,6 +91,10 @@ class TestMediaIn(f.InterpreterTestCase):
 			"vision_model": "gpt-4o",
 			"image_detail": "high",
 			"bill_expense_item": self.expense_item,
+			"model_prices": [
+				{"model": "gpt-4o", "input_per_million": 2.5, "output_per_million": 25.0},
+				{"model": "gpt-4.1-mini", "input_per_million": 0.4, "output_per_million": 4.0},
+			],
 		}
 		super().setUp()
 		self.buyer_contact = f.make_contact(self.BUYER_MX, user=self.buyer, language="es")
@@ -554,5 +558,9 @@ class TestMediaIn(f.InterpreterTestCase):
 			photo_turn.prompt_tokens - text_turn.prompt_tokens,
 			tokens.image_tokens(900, 1200, "high", "gpt-4o"),
 		)
+		# priced as the vision model that read it (gpt-4o), the text turn as the chat model
+		for turn, rate in ((photo_turn, 2.5), (text_turn, 0.4)):
+			expected = (turn.prompt_tokens * rate + turn.completion_tokens * 10 * rate) / 1_000_000
+			self.assertAlmostEqual(turn.cost, expected, delta=1e-6)  # stored with 6 decimals
 		[refused] = self.say("¿y cuánto suma?", self.BUYER_MX)
 		self.assertEqual(self.body(refused), texts.text("budget_exceeded", "es"))
