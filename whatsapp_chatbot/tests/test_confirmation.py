@@ -21,7 +21,8 @@ QUOTE = {
 class TestWritesNeedConfirmation(f.InterpreterTestCase):
 	def propose_quotation(self, wa_id=None) -> list[dict]:
 		self.openai.script(call("create_sales_document", QUOTE))
-		sent = self.say("make a quotation for Acme, 20 units of SKU-1", wa_id or self.MX)
+		# in Spanish: the bot's own sentences follow the language the contact writes in
+		sent = self.say("haz una cotización para Acme, 20 unidades de SKU-1", wa_id or self.MX)
 		self.assertEqual(self.openai.remaining, 0)
 		return sent
 
