@@ -487,6 +487,29 @@ class TestMediaIn(f.InterpreterTestCase):
 		self.assertEqual((message.status, message.media_file), ("Failed", None))
 		self.assertEqual([r for r in self.openai.requests if "messages" in r], [])
 
+	def test_a_photo_turn_run_again_uses_the_stored_file(self):
+		from whatsapp_chatbot.api.desk import reprocess
+		from whatsapp_chatbot.tests.fake_openai import fail
+
+		self.openai.script(fail(500))
+		[apology] = self.send_media(samples.bill_photo(self.bill), caption="¿qué es?")
+		self.assertEqual(self.body(apology), texts.text("assistant_unavailable", "es"))
+		message = self.latest_incoming()
+		self.assertEqual(message.status, "Failed")
+		self.assertTrue(message.media_file)  # stored before the model was asked
+		self.openai.reset()
+		self.openai.script(say("Una factura de Suministros Foto."))
+		frappe.set_user(f.make_manager())
+		reprocess(message.name)
+		frappe.set_user("Administrator")
+		frappe.db.commit()
+		f.run_jobs(queues=("short",))
+		self.settled(self.BUYER_MX)
+		self.assertEqual(self.body(self.graph.sent_messages()[-1]), "Una factura de Suministros Foto.")
+		self.assertEqual(len(image_parts(self.openai.requests[0])), 1)
+		downloads = [r for r in self.graph.requests if r.path.startswith("/media-bytes/")]
+		self.assertEqual(len(downloads), 1)  # the second run read the stored File
+
 	# -- attach ------------------------------------------------------------------------------
 
 	def drop_attachments(self, doctype: str, name: str) -> None:
