@@ -320,6 +320,14 @@ class TestMediaIn(f.InterpreterTestCase):
 			)[0],
 		)
 
+	def test_without_a_recent_photo_the_bill_command_asks_for_one(self):
+		self.openai.script(call(BILL_COMMAND, self.bill_arguments()), say("Mándame la foto de la factura."))
+		[reply] = self.say("registra la factura de Suministros", self.BUYER_MX)
+		self.assertEqual(self.body(reply), "Mándame la foto de la factura.")
+		self.assertIn("no photo or PDF", self.openai.requests[1]["messages"][-1]["content"])
+		self.assertEqual(image_parts(self.openai.requests[0]), [])
+		self.assertFalse(frappe.db.exists("Chatbot Command", {"contact": self.buyer_contact.name}))
+
 	def test_question_about_the_picture_writes_nothing(self):
 		self.openai.script(say("Suma $350.00: 2 Widget Azul y 100 Tuercas M8."))
 		[answer] = self.send_media(samples.bill_photo(self.bill), caption="¿cuánto suma?")
