@@ -290,6 +290,49 @@ class TestDeskReview(BrowserTestCase):
 		)
 		self.browser.screenshot("conversation-list")
 
+	def test_rerun_and_cancel_buttons(self):
+		conversation = contacts.conversation_for(self.contact)
+		question = self._incoming(conversation.name, "¿cuántos pendientes tengo?")
+		original = self._command(
+			conversation.name,
+			status="Succeeded",
+			message=question,
+			arguments=json.dumps({"doctype": "ToDo", "count_only": True}),
+			result="3",
+		)
+		page = self.browser.open(f"/app/chatbot-command/{original}", ready=".chatbot-details")
+		with Worker("short", name="worker-browser-rerun"):
+			page.get_by_role("button", name="Re-run").click()
+			self.browser.wait_for(".modal.show .btn-primary")
+			self.browser.screenshot("command-rerun-confirm", settle=0.3)
+			page.locator(".modal.show .btn-primary").click()
+			self.browser.wait_until(
+				"(name) => frappe.get_route()[0] === 'Form' && frappe.get_route()[2] !== name && cur_frm && !cur_frm.is_dirty()",
+				original,
+			)
+			rerun = page.evaluate("() => frappe.get_route()[2]")
+			self.graph.wait_for(
+				lambda g: [m for m in g.sent_messages() if m["to"] == self.number], timeout=60
+			)
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value("Chatbot Command", rerun, ["command", "run_as", "status"]),
+			("find_documents", self.user, "Succeeded"),
+		)
+		self.browser.wait_for(".chatbot-details .chatbot-result")
+		self.browser.screenshot("command-rerun-result")
+
+		queued = self._command(
+			conversation.name, status="Queued", kind="Long", command="export_list", message=question
+		)
+		page = self.browser.open(f"/app/chatbot-command/{queued}", ready=".chatbot-details")
+		page.get_by_role("button", name="Cancel").click()
+		self.browser.wait_for(".modal.show .btn-primary")
+		page.locator(".modal.show .btn-primary").click()
+		self.browser.wait_until("() => cur_frm && cur_frm.doc.status === 'Cancelled'")
+		self.assertEqual(frappe.db.get_value("Chatbot Command", queued, "cancel_requested"), 1)
+		self.browser.screenshot("command-cancelled")
+
 	def _command(self, conversation: str, **values) -> str:
 		doc = frappe.get_doc(
 			{
