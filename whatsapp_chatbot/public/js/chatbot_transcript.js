@@ -57,7 +57,14 @@ whatsapp_chatbot.Transcript = class Transcript {
 				esc: (value) => frappe.utils.escape_html(value == null ? "" : String(value)),
 				lines: (value) =>
 					frappe.utils.escape_html(value == null ? "" : String(value)).replace(/\n/g, "<br>"),
-				when: (value) => (value ? frappe.datetime.str_to_user(value) : ""),
+				// today's messages show the time only (HH:mm, the site's time as stored), as a chat does
+				when: (value) => {
+					if (!value) return "";
+					const text = String(value);
+					return text.slice(0, 10) === frappe.datetime.now_date()
+						? text.slice(11, 16)
+						: frappe.datetime.str_to_user(text);
+				},
 				route: (doctype, name) =>
 					`/app/${frappe.router.slug(doctype)}/${encodeURIComponent(name)}`,
 			})
