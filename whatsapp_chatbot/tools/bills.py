@@ -151,7 +151,7 @@ def build(
 	report = [
 		f"*Read from {source.file_name}:* {supplier_name or '?'}"
 		+ (f" (tax id {supplier_tax_id})" if supplier_tax_id else "")
-		+ f", bill {bill_no or '?'} of {bill_date or '?'}, {len(lines)} line(s)"
+		+ f", bill {bill_no or '?'} of {_date(bill_date)}, {len(lines)} line(s)"
 		+ (f", total {money(total, currency)}" if total is not None else ""),
 		f"*Supplier:* {supplier} (matched by {supplier_how})",
 	]
@@ -197,8 +197,12 @@ def build(
 			row.description = description
 	doc.run_method("calculate_taxes_and_totals")
 	report += totals_check(lines, total, taxes, currency)
-	report.append(f"*Draft total: {money(doc.grand_total, currency)}* · {source.file_name} is attached to it")
+	report.append(f"*Draft total: {money(doc.grand_total, currency)}* · {source.file_name} will be attached")
 	return doc, source, report
+
+
+def _date(value) -> str:
+	return frappe.format(getdate(value), {"fieldtype": "Date"}) if value else "?"
 
 
 def totals_check(lines: list[dict], total, taxes, currency) -> list[str]:
