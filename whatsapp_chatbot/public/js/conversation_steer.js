@@ -15,6 +15,7 @@ frappe.ui.form.on("Chatbot Conversation", {
 		if (["Open", "Waiting"].includes(status)) {
 			frm.add_custom_button(__("Take Over"), () => steer(frm, "take_over")).addClass("btn-primary");
 		}
+		frm.dashboard.clear_headline(); // Frappe appends headlines: one per refresh otherwise
 		if (status === "Human") {
 			frm.add_custom_button(__("Hand Back to the Bot"), () => steer(frm, "hand_back"));
 			frm.dashboard.set_headline(
