@@ -146,6 +146,18 @@ class TestPlayground(f.ChatbotTestCase):
 		self.assertTrue(shown["file_url"].startswith("/private/files/"))
 		self.assertEqual(self.graph.requests, [])  # not uploaded to Meta
 
+	def test_pick_an_existing_contact(self):
+		contact = f.make_contact("5215500002222", user=self.user)
+		sent = playground.send(contact.name, "/whoami")
+		frappe.db.commit()
+		f.run_jobs(queues=("short",))
+		answered(sent["message"])
+		started = playground.start(contact=contact.name)
+		self.assertEqual((started["contact"], started["user"]), (contact.name, self.user))
+		self.assertEqual([m.get("incoming") for m in started["history"]], [1, None])
+		self.assertIn(self.user, started["history"][-1]["text"])
+		self.assertEqual(self.graph.requests, [])  # a WhatsApp contact tried here still never reaches Meta
+
 	def test_a_manager_may_only_try_as_themself(self):
 		f.make_user(self.manager, roles=("WhatsApp Chatbot Manager", "WhatsApp Chatbot User"))
 		frappe.set_user(self.manager)
