@@ -65,6 +65,12 @@ class LinkStaffDialog {
 		});
 		if (!creatable.length) this.dialog.get_primary_btn().prop("disabled", true);
 		this.dialog.show();
+		// the rows come from the server: nothing to add or upload by hand
+		for (const table of ["create", "others"]) {
+			this.dialog.fields_dict[table].grid.wrapper
+				.find(".grid-add-row, .grid-add-multiple-rows, .grid-upload")
+				.addClass("hidden");
+		}
 	}
 
 	columns(checkable) {
