@@ -41,7 +41,7 @@ def rerun(name: str) -> dict:
 		frappe.throw(_("This command's contact can no longer use the chatbot, so it cannot run again"))
 	if not original.message:
 		frappe.throw(_("This command has no message to answer, so it cannot run again"))
-	command = catalogue.find(original.command, contact.user)
+	command = catalogue.find(original.command, contact.user, contact.name)
 	if command is None:
 		frappe.throw(_("{0} is no longer allowed for {1}").format(original.command, contact.user))
 	arguments, errors = command.check(json.loads(original.arguments or "{}"))
