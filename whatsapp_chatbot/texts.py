@@ -129,6 +129,7 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "• {ref} {command}: {status}, {percent}% done",
 		"es": "• {ref} {command}: {status}, {percent}% listo",
 	},
+	"help_human": {"en": "talk to a person", "es": "hablar con una persona"},
 	"person_requested": {
 		"en": "I've let the team know: a person will write to you here as soon as possible. Meanwhile I can still help with anything else.",
 		"es": "Ya avisé al equipo: una persona te escribirá por aquí lo antes posible. Mientras tanto puedo seguir ayudándote con lo que necesites.",

@@ -12,6 +12,7 @@ import frappe
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
+from whatsapp_chatbot.charts import slash as chart_slash
 from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter.arguments import ArgumentError, parse, parse_arguments
@@ -37,7 +38,11 @@ def run(turn, name: str, rest: str) -> list[dict]:
 		return cancel(turn)
 	if name in ("status", "estado"):
 		return long_commands.status(turn)
-	command = catalogue.find(name, user)
+	if chart_slash.is_chart(name):  # "/chart ventas mes" is "/sales_chart by=month"
+		name, rest = chart_slash.resolve(rest)
+		if name is None or catalogue.find(name, user) is None:
+			return [outgoing.text(texts.text("not_permitted" if name else "chart_usage", language))]
+	command = catalogue.find(name, user, turn.contact.name)
 	if command is None:
 		return [outgoing.text(texts.text("unknown_command", language, name=name))]
 	try:
@@ -65,6 +70,7 @@ def help_text(user: str, language: str) -> str:
 	for command in catalogue.for_user(user):
 		first = next(iter(command.params), None)
 		usage = f" {first}=…" if first else ""
-		lines.append(f"• /{command.name}{usage} — {command.description.split('. ')[0]}")
-	lines += ["• /status", "• /cancel", "• /whoami"]
+		described = texts.command_help(command.name, command.description, language)
+		lines.append(f"• /{command.name}{usage} — {described}")
+	lines += ["• /status", "• /cancel", "• /whoami", f"• /human — {texts.text('help_human', language)}"]
 	return "\n".join(lines)

@@ -227,3 +227,21 @@ class TestDeskAndBotInBothLanguages(f.ChatbotTestCase):
 
 		missing = sorted(catalogue.builtin_names() - set(texts.COMMAND_HELP))
 		self.assertEqual(missing, [], "add these commands to texts.COMMAND_HELP")
+
+
+class TestHelpInTheContactsLanguage(SteerTestCase):
+	def test_help_lines_follow_the_language(self):
+		frappe.db.set_value("Chatbot Contact", self.contact.name, "language", "es")
+		frappe.db.commit()
+		[spanish] = self.write("/help")
+		body = spanish["text"]["body"]
+		self.assertIn(texts.text("help_header", "es"), body)
+		self.assertIn(f"/create_todo description=… — {texts.COMMAND_HELP['create_todo']['es']}", body)
+		self.assertIn("/human — hablar con una persona", body)
+		self.assertNotIn("Create a ToDo", body)  # the registry's English description for the model
+		frappe.db.set_value("Chatbot Contact", self.contact.name, "language", "en")
+		frappe.db.commit()
+		[english] = self.write("/help")
+		self.assertIn(
+			f"/create_todo description=… — {texts.COMMAND_HELP['create_todo']['en']}", english["text"]["body"]
+		)
