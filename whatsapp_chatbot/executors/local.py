@@ -140,4 +140,24 @@ def run_recorded(turn, command: Command, arguments: dict, doc=None) -> tuple[obj
 			"error": outcome.error,
 		}
 	)
+	if outcome.ok and outcome.result.attachment:
+		keep_file(doc, outcome.result.attachment)
 	return doc, outcome
+
+
+def keep_file(doc, attachment: tuple[str, bytes, str]) -> str:
+	"""The file a command produced (a chart, a PDF, an export), kept as a private File on its
+	Chatbot Command: the Desk shows what was sent, whatever happens to the message."""
+	filename, content, _mime_type = attachment
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": filename,
+			"content": content,
+			"is_private": 1,
+			"attached_to_doctype": COMMAND,
+			"attached_to_name": doc.name,
+		}
+	).insert(ignore_permissions=True)
+	doc.db_set("attachment", file.file_url)
+	return file.file_url

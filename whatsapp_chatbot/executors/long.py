@@ -78,17 +78,7 @@ def deliver(doc, outcome, contact, language: str) -> None:
 		outbox.queue_text(contact, result.text, doc.conversation, answers=doc.message, key=key)
 		return
 	filename, content, mime_type = attachment
-	file = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": filename,
-			"content": content,
-			"is_private": 1,
-			"attached_to_doctype": COMMAND,
-			"attached_to_name": doc.name,
-		}
-	).insert(ignore_permissions=True)
-	doc.db_set("attachment", file.file_url)
+	local.keep_file(doc, attachment)
 	summary = result.text.splitlines()[0][:200] if result.text else filename
 	outbox.queue_document(
 		contact,

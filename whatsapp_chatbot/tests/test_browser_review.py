@@ -333,6 +333,36 @@ class TestDeskReview(BrowserTestCase):
 		self.assertEqual(frappe.db.get_value("Chatbot Command", queued, "cancel_requested"), 1)
 		self.browser.screenshot("command-cancelled")
 
+	def test_spanish_desk(self):
+		"""A manager whose language is Spanish gets the workspace and the transcript in Spanish
+		(translations/es.csv)."""
+		from frappe.translate import clear_cache
+
+		clear_cache()
+		manager_es = make_desk_user("chatbot-desk-gerente", (MANAGER_ROLE,))
+		frappe.db.set_value("User", manager_es, "language", "es")
+		frappe.db.commit()
+		try:
+			self.browser.login(manager_es)
+			self.browser.open(
+				"/app/whatsapp-chatbot", ready='.number-widget-box .widget-title:has-text("Mensajes de hoy")'
+			)
+			self.browser.wait_for('.widget-title:has-text("Conversaciones abiertas")')
+			self.browser.screenshot("workspace-es")
+			conversation = contacts.conversation_for(self.contact)
+			self._command(
+				conversation.name, status="Awaiting Confirmation", kind="Write", command="create_todo"
+			)
+			self.browser.open(
+				f"/app/chatbot-conversation/{conversation.name}",
+				ready='.chatbot-card .indicator-pill:has-text("Esperando confirmación")',
+			)
+			self.browser.screenshot("conversation-es")
+		finally:
+			self.browser.login(self.manager)
+			frappe.delete_doc("User", manager_es, force=True, ignore_permissions=True)
+			frappe.db.commit()
+
 	def _command(self, conversation: str, **values) -> str:
 		doc = frappe.get_doc(
 			{

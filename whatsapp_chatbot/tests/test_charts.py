@@ -118,11 +118,10 @@ class TestChartsThroughTheModel(ChartTestCase):
 		)
 		# the PNG is kept on the command
 		self.assertTrue(command.attachment)
-		kept = frappe.get_doc("File", {"file_url": command.attachment})
-		self.assertEqual(
-			(kept.attached_to_doctype, kept.attached_to_name, kept.is_private),
-			("Chatbot Command", command.name, 1),
+		kept = frappe.get_doc(
+			"File", {"attached_to_doctype": "Chatbot Command", "attached_to_name": command.name}
 		)
+		self.assertEqual((kept.file_url, kept.is_private), (command.attachment, 1))
 		self.assertEqual(kept.get_content(), content)
 		row = frappe.get_last_doc(
 			"Chatbot Message", filters={"direction": "Outgoing", "message_type": "image"}
@@ -310,4 +309,7 @@ class TestChartOnTheLongPath(ChartTestCase):
 		[image] = self.graph.sent_messages()[1:]
 		content = self.png(image)
 		self.assertIn(command.name, image["image"]["caption"])
-		self.assertEqual(frappe.get_doc("File", {"file_url": command.attachment}).get_content(), content)
+		kept = frappe.get_doc(
+			"File", {"attached_to_doctype": "Chatbot Command", "attached_to_name": command.name}
+		)
+		self.assertEqual((kept.file_url, kept.get_content()), (command.attachment, content))
