@@ -357,6 +357,7 @@ class TestDeskReview(BrowserTestCase):
 				f"/app/chatbot-conversation/{conversation.name}",
 				ready='.chatbot-card .indicator-pill:has-text("Esperando confirmación")',
 			)
+			self.browser.wait_for('.chatbot-card:has-text("(Escritura)")')  # the kind, with its context
 			self.browser.screenshot("conversation-es")
 		finally:
 			self.browser.login(self.manager)
