@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import outgoing
-from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.executors import local, remote
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.tools import catalogue, confirmation
 
@@ -49,8 +49,9 @@ class Dispatched:
 
 
 def executor_for(turn, arguments: dict):
-	"""The executor for these arguments: local unless they name a remote site."""
-	return local
+	"""The executor for these arguments: local unless they name a remote site (or the contact has a
+	default one and they name none): executors/remote.py, as the contact's user there."""
+	return remote.for_turn(turn, arguments) or local
 
 
 def dispatch(turn, command, arguments: dict, *, doc=None) -> Dispatched:
@@ -68,7 +69,7 @@ def dispatch(turn, command, arguments: dict, *, doc=None) -> Dispatched:
 def run_confirmed(turn, confirmed: confirmation.Confirmed) -> list:
 	"""After Confirm: check again that the user may still run it, then run it (or queue it)."""
 	doc, language = confirmed.doc, turn.language
-	command = catalogue.find(doc.command, turn.contact.user)
+	command = catalogue.find(doc.command, turn.contact.user, turn.contact.name)
 	if command is None:
 		doc.db_set({"status": "Failed", "error": "command no longer allowed for this user"})
 		return [outgoing.text(texts.text("not_permitted", language))]
@@ -83,7 +84,7 @@ def run_confirmed(turn, confirmed: confirmation.Confirmed) -> list:
 
 
 def _run(turn, command, arguments: dict, executor, doc) -> Dispatched:
-	if long_commands.runs_long(command, arguments, turn.contact.user, turn.settings):
+	if long_commands.runs_long(command, arguments, turn.contact.user, turn.settings, executor):
 		return Dispatched(replies=long_commands.start(turn, command, arguments, doc), final=True)
 	doc, outcome = executor.run_recorded(turn, command, arguments, doc)
 	return Dispatched(outcome=outcome, doc=doc)

@@ -18,7 +18,7 @@ from frappe.utils import now_datetime, strip_html
 
 from whatsapp_chatbot.realtime.progress import Cancelled
 from whatsapp_chatbot.tools.errors import CommandError
-from whatsapp_chatbot.tools.registry import Command, Result
+from whatsapp_chatbot.tools.registry import Command, Result, without_site
 
 COMMAND = "Chatbot Command"
 
@@ -52,6 +52,7 @@ def as_user(user: str):
 def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:
 	"""Run `call` (default: the command's handler) with `arguments` as `user`."""
 	call = call or command.handler
+	arguments = without_site(arguments)  # `site` said where to run: here
 	frappe.db.savepoint("whatsapp_chatbot_command")
 	try:
 		with as_user(user):

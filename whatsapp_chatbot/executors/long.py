@@ -25,14 +25,15 @@ TEXT_FITS = 1500  # longer results go as a file: a phone screen is not a report 
 ACTIVE = ("Queued", "Running")
 
 
-def runs_long(command, arguments: dict, user: str, settings) -> bool:
-	"""Declared long, and (if it can estimate its size) estimated above the threshold."""
+def runs_long(command, arguments: dict, user: str, settings, executor=local) -> bool:
+	"""Declared long, and (if it can estimate its size) estimated above the threshold, on the site
+	the command runs on (`executor`)."""
 	if command.kind != LONG:
 		return False
 	estimate = command.extra.get("estimate")
 	if estimate is None:
 		return True
-	outcome = local.execute(command, arguments, user, call=estimate)
+	outcome = executor.execute(command, arguments, user, call=estimate)
 	# an estimate that fails (bad filter, no permission) is left to the real run to report
 	return not outcome.ok or float(outcome.result.data or 0) > int(settings.long_row_threshold or 500)
 

@@ -39,7 +39,7 @@ def run(turn) -> list:
 	if over_budget(user, settings):
 		return [outgoing.text(texts.text("budget_exceeded", turn.language))]
 
-	commands = catalogue.for_user(user)
+	commands = catalogue.for_user(user, turn.contact.name)  # with `site` where this contact has sites
 	by_name = {c.name: c for c in commands}
 	# a photo or PDF in this turn (or just before it): image parts or its text, and the vision model
 	user_content, model = current_media.turn_input(turn)

@@ -221,15 +221,18 @@ def seed(suffix: str) -> dict:
 		or frappe.get_all("Company", pluck="name", limit=1)[0]
 	)
 	customer = f"Cliente Norte {suffix}"
-	if not frappe.db.exists("Customer", customer):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": customer,
-				"customer_group": frappe.get_all("Customer Group", filters={"is_group": 0}, pluck="name")[0],
-				"territory": frappe.get_all("Territory", filters={"is_group": 0}, pluck="name")[0],
-			}
-		).insert(ignore_permissions=True)
+	for name in (customer, f"Cliente Sur {suffix}"):
+		if not frappe.db.exists("Customer", name):
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": name,
+					"customer_group": frappe.get_all("Customer Group", filters={"is_group": 0}, pluck="name")[
+						0
+					],
+					"territory": frappe.get_all("Territory", filters={"is_group": 0}, pluck="name")[0],
+				}
+			).insert(ignore_permissions=True)
 	item = f"NORTE-{suffix}"
 	if not frappe.db.exists("Item", item):
 		frappe.get_doc(
