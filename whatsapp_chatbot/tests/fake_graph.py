@@ -233,7 +233,18 @@ class FakeGraph(LocalServer):
 			def _authorised(self) -> bool:
 				if self.headers.get("Authorization") == f"Bearer {fake.access_token}":
 					return True
-				self._error(_Failure(190, 401))
+				# byte for byte what Meta answers (shared/webhook-samples/errors, netflie sample)
+				self._reply(
+					401,
+					{
+						"error": {
+							"message": ERROR_MESSAGES[190],
+							"type": "OAuthException",
+							"code": 190,
+							"fbtrace_id": "AbJuG-rMVv36mjw-r78mKwg",
+						}
+					},
+				)
 				return False
 
 			def _pre(self) -> _Failure | None:

@@ -60,3 +60,20 @@ def test_models_with_the_sdk():
 			wrong.models.list()
 		assert raised.value.code == "invalid_api_key"
 		assert "Incorrect API key provided: sk-*****1234" in raised.value.message
+
+
+def test_bad_token_body_is_metas(graph):
+	"""As in shared/webhook-samples/errors/netflie_http_error_190_invalid_token.json."""
+	import requests
+
+	response = requests.get(
+		f"{graph.base_url}/v25.0/{PHONE_NUMBER_ID}", headers={"Authorization": "Bearer x"}
+	)
+	assert response.status_code == 401
+	error = response.json()["error"]
+	assert set(error) == {"message", "type", "code", "fbtrace_id"}
+	assert (error["message"], error["type"], error["code"]) == (
+		"Invalid OAuth access token - Cannot parse access token",
+		"OAuthException",
+		190,
+	)
