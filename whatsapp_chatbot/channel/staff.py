@@ -27,16 +27,19 @@ def site_calling_code() -> str | None:
 
 def _people() -> list[dict]:
 	"""(user, raw number, source) for every enabled system user with a mobile number: the User's
-	own mobile first, else their Employee's."""
-	users = frappe.get_all(
+	own mobile first, else their Employee's. Read as the manager (get_list): people's numbers are
+	shown only to those who may read their User or Employee record."""
+	if not frappe.has_permission("User", "read"):
+		return []
+	users = frappe.get_list(
 		"User",
 		filters={"enabled": 1, "user_type": "System User", "name": ("not in", ("Administrator", "Guest"))},
 		fields=["name", "full_name", "mobile_no", "phone"],
 		order_by="full_name asc",
 	)
 	employee_numbers = {}
-	if frappe.db.exists("DocType", "Employee"):
-		for row in frappe.get_all(
+	if frappe.db.exists("DocType", "Employee") and frappe.has_permission("Employee", "read"):
+		for row in frappe.get_list(
 			"Employee",
 			filters={"user_id": ("is", "set"), "status": "Active"},
 			fields=["user_id", "cell_number", "name"],
@@ -86,6 +89,7 @@ def preview() -> dict:
 			seen.setdefault(row["wa_id"], person["user"])
 		rows.append(row)
 	return {
+		"may_read_users": frappe.has_permission("User", "read"),
 		"country_code": code,
 		"rows": rows,
 		"to_create": sum(1 for r in rows if r["action"] == CREATE),

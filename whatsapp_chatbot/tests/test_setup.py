@@ -188,3 +188,15 @@ class TestLinkStaff(f.ChatbotTestCase):
 		self.assertFalse(frappe.db.exists("Chatbot Contact", {"user": self.without_role}))
 		self.assertEqual(self.rows()[self.with_role]["action"], "linked")
 		self.assertEqual(setup.link_staff_contacts([self.with_role]), [])  # nothing twice
+
+	def test_numbers_are_read_with_the_managers_permissions(self):
+		# a manager who may not read Employees does not get their numbers through Link Staff
+		manager = f.make_user("chatbot-staff-manager-only@example.com", roles=("WhatsApp Chatbot Manager",))
+		frappe.set_user(manager)
+		try:
+			self.assertFalse(frappe.has_permission("Employee", "read"))
+			users = {row["user"] for row in setup.preview_staff_contacts()["rows"]}
+		finally:
+			frappe.set_user("Administrator")
+		self.assertNotIn(self.via_employee, users)
+		self.assertEqual(users & self.mine, self.mine - {self.via_employee})  # what Frappe lets them read
