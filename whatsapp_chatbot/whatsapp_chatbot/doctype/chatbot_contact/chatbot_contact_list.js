@@ -37,6 +37,7 @@ class LinkStaffDialog {
 					fieldname: "intro",
 					options: frappe.render_template("link_staff_intro", {
 						country_code: preview.country_code,
+						may_read_users: preview.may_read_users,
 						to_create: creatable.length,
 					}),
 				},
