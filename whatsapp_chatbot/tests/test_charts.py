@@ -8,6 +8,7 @@ import json
 import time
 
 import frappe
+import requests
 from frappe.utils import add_days, fmt_money
 from PIL import Image
 
@@ -313,3 +314,28 @@ class TestChartOnTheLongPath(ChartTestCase):
 			"File", {"attached_to_doctype": "Chatbot Command", "attached_to_name": command.name}
 		)
 		self.assertEqual((kept.file_url, kept.get_content()), (command.attachment, content))
+
+
+class TestChartOverRealProcesses(ChartTestCase):
+	"""A signed POST to gunicorn, a real `bench worker` (which preloads matplotlib before forking
+	its jobs), the image at the fake Graph server."""
+
+	def test_slash_chart_from_a_signed_webhook_to_an_image(self):
+		from whatsapp_chatbot.tests.processes import WebServer, Worker
+
+		start = add_days(self.facts.anchor, -90)
+		raw, headers = f.signed(f.text_webhook(f"/chart ventas clientes from_date={start}", wa_id=self.MX))
+		with WebServer(workers=1) as web, Worker("short", name="chart-worker"):
+			response = requests.post(
+				web.base_url + "/api/method/whatsapp_chatbot.api.webhook",
+				data=raw,
+				headers=web.headers(headers),
+				timeout=30,
+			)
+			self.assertEqual((response.status_code, response.text), (200, "OK"))
+			[image] = self.graph.wait_for(lambda g: g.sent_messages(), timeout=90)
+		self.png(image)
+		self.assertTrue(image["image"]["caption"].startswith("📊 Mejores clientes ("))
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual((command.command, command.status), ("sales_chart", "Succeeded"))
+		self.assertTrue(command.attachment)
