@@ -151,6 +151,8 @@ def run(name: str) -> None:
 				"attached_to_name": doc.name,
 			}
 		).insert(ignore_permissions=True)
+		if file.file_name != filename:  # Frappe renames a clash on disk; the caller gets the real name
+			file.db_set("file_name", filename)
 		doc.db_set("attachment", file.file_url)
 	status_value = "Succeeded" if outcome.ok else "Failed"
 	doc.db_set(

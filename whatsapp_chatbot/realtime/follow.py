@@ -112,7 +112,7 @@ class Follower:
 				self.site,
 				self.socket_url,
 				progress,
-				on_drop=lambda: self.events.put(("dropped", "disconnected")),
+				on_drop=lambda reason: self.events.put(("dropped", f"disconnected: {reason}")),
 			)
 		except Exception as e:  # socketio.exceptions.ConnectionError and whatever the transport raised
 			self._fall_back(f"the Socket.IO connection could not be opened ({_reason(e)})")
@@ -151,7 +151,7 @@ def connect(client, site: str, socket_url: str, on_progress, on_drop=None) -> so
 	namespace = f"/{site}"
 	sio.on(EVENT, on_progress, namespace=namespace)
 	if on_drop:
-		sio.on("disconnect", lambda *_reason: on_drop(), namespace=namespace)
+		sio.on("disconnect", lambda *reason: on_drop(reason[0] if reason else "?"), namespace=namespace)
 	sio.connect(
 		socket_url,
 		headers={"Authorization": client.session.headers["Authorization"], "X-Frappe-Site-Name": site},
