@@ -229,6 +229,20 @@ class TestSlashChart(ChartTestCase):
 		[usage] = self.say("/chart pastel")
 		self.assertEqual(self.body(usage), texts.text("chart_usage", "es"))
 
+	def test_amounts_follow_the_site_number_format(self):
+		previous = frappe.db.get_default("number_format")
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.set_default, "number_format", previous)
+		frappe.db.set_default("number_format", "#.###,##")
+		frappe.db.commit()
+		[image] = self.say(f"/chart ventas clientes from_date={add_days(self.facts.anchor, -90)}")
+		self.png(image)
+		self.assertIn(
+			f"{fmt_money(self.facts.sales_total[90], currency=self.facts.currency)} en total",
+			image["image"]["caption"],
+		)
+		self.assertIn("4.300,00", image["image"]["caption"])
+
 
 class TestChartsRefused(ChartTestCase):
 	def test_empty_period_gives_a_sentence_not_a_chart(self):
