@@ -227,3 +227,34 @@ class TestTunnelKilledDuringAChatCommand(RemoteTunnelTestCase):
 		f.run_jobs()
 		later = [self.body(m) for m in self.graph.sent_messages()[before:] if command.name in self.body(m)]
 		self.assertEqual(len(later), 1, later)
+
+
+class TestChatThroughTheTunnel(RemoteTunnelTestCase):
+	"""From WhatsApp (a /command, so the bot's own words reach the contact without the model)."""
+
+	def test_a_command_naming_the_site_runs_there_and_the_remote_refusal_is_heard(self):
+		site = self.tunnelled_site("tslash")
+		channels = len(self.sshd.forwarded_channels(Shared.web.port))
+		[allowed] = self.say(f"/find_documents doctype=Customer count_only=true site={site}")
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual((command.status, command.remote_site), ("Succeeded", site), command.error)
+		self.assertTrue(self.body(allowed))
+		[refused] = self.say(f'/find_documents doctype="Sales Invoice" site={site}')
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual((command.status, command.remote_site), ("Failed", site))
+		# heard as a refusal (the dispatcher words refusals itself), the remote's own words kept for the Desk
+		remote_words = f"En {site} no tienes permiso"
+		self.assertTrue(
+			remote_words in self.body(refused) or self.body(refused) == texts.text("not_permitted", "es"),
+			self.body(refused),
+		)
+		self.assertIn(remote_words, command.error)
+		self.assertGreaterEqual(len(self.sshd.forwarded_channels(Shared.web.port)) - channels, 2)
+
+	def test_a_host_key_mismatch_is_heard_in_the_contacts_language_and_kept_for_the_desk(self):
+		site = self.tunnelled_site("tslashmitm", ssh_host_key=generate_key("ed25519")[1])
+		[reply] = self.say(f"/find_documents doctype=Customer site={site}")
+		self.assertIn(texts.text("tunnel_host_key_mismatch", "es", site=site), self.body(reply))
+		command = frappe.get_last_doc("Chatbot Command")
+		self.assertEqual((command.status, command.remote_site), ("Failed", site))
+		self.assertIn("Refusing to connect", command.error)
