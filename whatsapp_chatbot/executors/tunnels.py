@@ -29,6 +29,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import paramiko
 
@@ -178,6 +179,7 @@ class _Forward:
 		self.listener.listen(64)
 		self.port = self.listener.getsockname()[1]
 		self.closed = False
+		self.failure: TunnelError | None = None  # the last channel this target refused, until one opens
 		threading.Thread(target=self._accept, name=f"tunnel-{config.site}-{port}", daemon=True).start()
 
 	def close(self) -> None:
@@ -212,9 +214,9 @@ class _Forward:
 					"direct-tcpip", (self.host, self.port_remote), peer, timeout=config.timeout
 				)
 			except paramiko.ChannelException as exc:
-				self.pool.fail(
-					config.site,
-					ForwardRefused(f"The SSH server could not reach {target}: {exc.text}", config.site),
+				# this target's failure only: the site's other forwards may work (Socket.IO closed, HTTP up)
+				self.failure = ForwardRefused(
+					f"The SSH server could not reach {target}: {exc.text}", config.site
 				)
 				return client.close()
 			except (paramiko.SSHException, EOFError, OSError) as exc:
@@ -223,6 +225,7 @@ class _Forward:
 					TunnelDropped(f"The SSH tunnel to {config.site} is down ({exc})", config.site),
 				)
 				return client.close()
+			self.failure = None
 			_pump(client, channel, tunnel)
 			if not tunnel.alive() and not tunnel.closing:
 				self.pool.fail(
@@ -407,7 +410,22 @@ def explain(site, exc: BaseException | None = None, pool: TunnelPool | None = No
 	tunnel = pool.peek(site.site_name)
 	if tunnel and not tunnel.alive() and not tunnel.closing:
 		return TunnelDropped(f"The SSH connection to {site.site_name} dropped", site.site_name)
+	# the target refused behind the SSH server: the forward the failed request used, when known
+	port = _local_port(exc)
+	forwards = [f for key, f in pool.forwards.items() if key[0] == site.site_name and f.failure]
+	for forward in forwards:
+		if port is None or forward.port == port:
+			return forward.failure
 	return None
+
+
+def _local_port(exc: BaseException | None) -> int | None:
+	"""The local port a failed HTTP request went to (requests' exceptions carry the request)."""
+	url = getattr(getattr(exc, "request", None), "url", None)
+	try:
+		return urlsplit(url).port if url else None
+	except ValueError:
+		return None
 
 
 @contextmanager

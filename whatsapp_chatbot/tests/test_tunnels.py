@@ -173,6 +173,22 @@ class TestTunnels(TunnelTestCase):
 		self.assertTrue(self.sshd.forwarded_channels(self.closed_port))
 		pool.close()
 
+	def test_a_refused_target_does_not_explain_another_targets_failure(self):
+		"""Socket.IO closed behind the SSH server must not make a slow HTTP answer read "site down"."""
+		pool = tunnels.TunnelPool()
+		site = self.make_site("twoports")
+		closed_local = tunnels.forward(site, "127.0.0.1", self.closed_port, pool)
+		with socket.create_connection(("127.0.0.1", closed_local), timeout=10) as refused:
+			self.assertEqual(refused.recv(1), b"")  # the forward hung up: sshd could not connect
+		url, _host = tunnels.endpoint(site, pool)
+		slow_http = requests.ReadTimeout(request=requests.Request("GET", f"{url}/api/method/ping").prepare())
+		self.assertIsNone(tunnels.explain(site, slow_http, pool))
+		closed = requests.ConnectionError(
+			request=requests.Request("GET", f"http://127.0.0.1:{closed_local}/socket.io/").prepare()
+		)
+		self.assertIsInstance(tunnels.explain(site, closed, pool), tunnels.ForwardRefused)
+		pool.close()
+
 	def test_idle_tunnel_closes_and_reopens(self):
 		pool = tunnels.TunnelPool(idle_timeout=0.5)
 		site = self.make_site("idle")
