@@ -119,7 +119,11 @@ class TestDeskSteer(BrowserTestCase):
 			self.assertIn(description, page.locator(".playground-message.from-bot").last.inner_text())
 			self.browser.screenshot("playground-confirmation")
 			confirm.click()
-			self.browser.wait_for('.playground-message.from-bot:has-text("ToDo")', timeout=90)
+			# the answer to the button: a second bubble from the bot (the preview also says "ToDo")
+			self.browser.wait_until(
+				"() => document.querySelectorAll('.playground-message.from-bot').length >= 2", timeout=90
+			)
+			self.assertIn("ToDo", page.locator(".playground-message.from-bot").last.inner_text())
 		todo = wait_until(
 			lambda: (
 				frappe.db.rollback()  # committed by the worker: read past this test's snapshot
