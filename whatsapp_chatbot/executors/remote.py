@@ -99,6 +99,9 @@ class RemoteExecutor:
 			result = value if isinstance(value, Result) else Result(str(value))
 			if isinstance(result.data, dict):
 				result.data = {"site": self.site, **result.data}
+			if self.site not in result.text:
+				# a preview to confirm, a /command's answer, a file's caption: they say where
+				result.text = f"*{self.site}* · {result.text}"
 			return Outcome(result=result)
 		except RemoteError as e:
 			self.last_error = e

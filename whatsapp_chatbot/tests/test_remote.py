@@ -106,6 +106,7 @@ class TestRemoteCommands(RemoteTestCase):
 				definition = catalogue.find(command, self.sales)
 				preview = executor.execute(definition, reference, self.sales, call=definition.preview)
 				self.assertIn(name, preview.result.text)
+				self.assertTrue(preview.result.text.startswith("*norte* · "))  # says where
 				done = executor.execute(definition, reference, self.sales)
 				self.assertTrue(done.ok, done.error)
 				self.assertEqual(
@@ -348,7 +349,7 @@ class TestRemoteThroughTheModel(RemoteTestCase):
 		self.assertEqual(len(drafts()), 1)
 		command.reload()
 		self.assertEqual((command.status, command.remote_site), ("Succeeded", "norte"))
-		self.assertIn(command.result.split("*")[1], self.body(done))  # the remote Quotation's name
+		self.assertIn(drafts()[0], self.body(done))  # the remote Quotation's name
 
 	def test_prefix_is_byte_identical_across_turns(self):
 		self.openai.script(say("Hola."), say("Hola otra vez."))
