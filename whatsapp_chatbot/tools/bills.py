@@ -29,7 +29,7 @@ BILL_LINE = Param(
 	"object",
 	"",
 	properties={
-		"description": Param("string", "as printed, or an item code the user gave", max_length=300),
+		"description": Param("string", "as printed, or the user's item code", max_length=300),
 		"qty": Param("number", "", minimum=0.000001),
 		"rate": Param("number", "unit price before tax", minimum=0),
 	},
@@ -234,7 +234,7 @@ def _preview(**arguments) -> str:
 
 @media_command(
 	"draft_purchase_invoice_from_bill",
-	"Draft a Purchase Invoice from the supplier's bill the user sent (photo/PDF), as printed on it.",
+	"Draft a Purchase Invoice from the supplier bill (photo/PDF) the user sent.",
 	{
 		"supplier_name": Param("string", "", max_length=200),
 		"supplier_tax_id": Param("string", "", required=False, max_length=40),
@@ -242,8 +242,8 @@ def _preview(**arguments) -> str:
 		"bill_date": Param("date", "", required=False),
 		"lines": Param("array", "", items=BILL_LINE, min_items=1),
 		"total": Param("number", "grand total", required=False),
-		"taxes": Param("number", "total tax", required=False),
-		"one_expense_line": Param("boolean", "only if the user asks for one expense line"),
+		"taxes": Param("number", "", required=False),
+		"one_expense_line": Param("boolean", "only if the user asks so"),
 	},
 	kind=WRITE,
 	doctypes=(DOCTYPE,),

@@ -51,12 +51,12 @@ def language() -> str:
 
 @command(
 	"sales_chart",
-	"Chart image of sales by day/week/month, or of the top customers/items.",
+	"Chart of sales per day/week/month, or of top customers/items.",
 	{
 		"by": Param("string", "", enum=[*GRAINS, "customer", "item"]),
 		"from_date": FROM_DATE,
 		"to_date": TO_DATE,
-		"top": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_GROUPS),
+		"top": Param("integer", "", required=False, minimum=1, maximum=MAX_GROUPS),
 		"company": Param("string", "", required=False),
 	},
 	doctypes=("Sales Invoice",),
@@ -109,7 +109,7 @@ def sales_chart(by, from_date=None, to_date=None, top=None, company=None) -> Res
 
 @command(
 	"stock_chart",
-	"Chart image of an item's stock per warehouse.",
+	"Chart of an item's stock per warehouse.",
 	{"item": ITEM},
 	doctypes=("Bin",),
 )
@@ -144,10 +144,10 @@ def _documents_size(doctype, date_field=None, from_date=None, to_date=None, filt
 
 @command(
 	"documents_chart",
-	"Chart image of any DocType: a field summed, or a count, over time or per group.",
+	"Chart of any DocType: a field's sum, or a count, over time or per group.",
 	{
 		"doctype": DOCTYPE,
-		"value_field": Param("string", "numeric; null: count", required=False),
+		"value_field": Param("string", "null: count", required=False),
 		"group_by": Param("string", "null: over time", required=False),
 		"date_field": Param("string", "", required=False),
 		"from_date": FROM_DATE,

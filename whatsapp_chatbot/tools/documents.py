@@ -14,8 +14,8 @@ from whatsapp_chatbot.tools.writes import DOC_REF
 
 @command(
 	"send_document_pdf",
-	"Send the PDF of a document (its default print format) as a file in the chat.",
-	{**DOC_REF, "caption": Param("string", "Short caption for the file", required=False, max_length=200)},
+	"Send a document's PDF.",
+	{**DOC_REF, "caption": Param("string", "", required=False, max_length=200)},
 	remote=True,
 )
 def send_document_pdf(doctype, name, caption=None) -> Result:

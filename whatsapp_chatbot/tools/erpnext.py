@@ -11,8 +11,9 @@ from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Result, command
 from whatsapp_chatbot.tools.schema import Param
 
-ITEM = Param("string", "item code or name")
-LIMIT = Param("integer", "default 10", required=False, minimum=1, maximum=50)
+# described once in the instructions (interpreter/prompt.py): item code or name; limit null: 10
+ITEM = Param("string", "")
+LIMIT = Param("integer", "", required=False, minimum=1, maximum=50)
 
 
 def resolve(doctype: str, text: str, title_field: str) -> str:
@@ -41,8 +42,8 @@ def money(value, currency: str | None = None) -> str:
 
 @command(
 	"stock_balance",
-	"Stock on hand of an item in each warehouse (or one warehouse).",
-	{"item": ITEM, "warehouse": Param("string", "Warehouse name to limit to", required=False)},
+	"An item's stock per warehouse.",
+	{"item": ITEM, "warehouse": Param("string", "", required=False)},
 	doctypes=("Bin",),
 	remote=True,
 )
@@ -81,10 +82,10 @@ def stock_balance(item, warehouse=None) -> Result:
 
 @command(
 	"item_price",
-	"Price of an item in the selling (or a named) price list.",
+	"An item's price per price list.",
 	{
 		"item": ITEM,
-		"price_list": Param("string", "Price list name (default: every selling price list)", required=False),
+		"price_list": Param("string", "null: every selling list", required=False),
 	},
 	doctypes=("Item Price",),
 	remote=True,
@@ -113,10 +114,10 @@ def item_price(item, price_list=None) -> Result:
 
 @command(
 	"party_balance",
-	"Outstanding balance of a customer (what they owe us) or a supplier (what we owe them).",
+	"What a customer owes us, or we owe a supplier.",
 	{
-		"party_type": Param("string", "Customer or Supplier", enum=["Customer", "Supplier"]),
-		"party": Param("string", "Customer or supplier name"),
+		"party_type": Param("string", "", enum=["Customer", "Supplier"]),
+		"party": Param("string", ""),
 	},
 	# either invoice DocType may be the one readable: get_list enforces the one asked for
 	roles=(
@@ -147,8 +148,8 @@ def party_balance(party_type, party) -> Result:
 
 @command(
 	"overdue_invoices",
-	"Sales invoices past their due date and not fully paid, optionally for one customer.",
-	{"customer": Param("string", "Customer name", required=False), "limit": LIMIT},
+	"Unpaid sales invoices past their due date.",
+	{"customer": Param("string", "", required=False), "limit": LIMIT},
 	doctypes=("Sales Invoice",),
 	remote=True,
 )
@@ -175,13 +176,11 @@ def overdue_invoices(customer=None, limit=None) -> Result:
 
 @command(
 	"sales_summary",
-	"Sales for a period from submitted sales invoices: total, top customers and top items.",
+	"Sales total, top customers and items of a period (submitted invoices).",
 	{
-		"from_date": Param("date", "First day (default: 30 days ago)", required=False),
-		"to_date": Param("date", "Last day (default: today)", required=False),
-		"top": Param(
-			"integer", "How many top customers and items (default 5)", required=False, minimum=1, maximum=20
-		),
+		"from_date": Param("date", "null: 30 days ago", required=False),
+		"to_date": Param("date", "null: today", required=False),
+		"top": Param("integer", "null: 5", required=False, minimum=1, maximum=20),
 	},
 	doctypes=("Sales Invoice",),
 )
@@ -244,8 +243,8 @@ def sales_summary(from_date=None, to_date=None, top=None) -> Result:
 
 @command(
 	"pending_sales_orders",
-	"Submitted sales orders not yet fully delivered, optionally for one customer.",
-	{"customer": Param("string", "Customer name", required=False), "limit": LIMIT},
+	"Submitted sales orders not fully delivered.",
+	{"customer": Param("string", "", required=False), "limit": LIMIT},
 	doctypes=("Sales Order",),
 	remote=True,
 )
@@ -255,8 +254,8 @@ def pending_sales_orders(customer=None, limit=None) -> Result:
 
 @command(
 	"pending_purchase_orders",
-	"Submitted purchase orders not yet fully received, optionally for one supplier.",
-	{"supplier": Param("string", "Supplier name", required=False), "limit": LIMIT},
+	"Submitted purchase orders not fully received.",
+	{"supplier": Param("string", "", required=False), "limit": LIMIT},
 	doctypes=("Purchase Order",),
 	remote=True,
 )

@@ -34,14 +34,12 @@ def _list_size(doctype, filters=None, **_ignored) -> Result:
 
 @command(
 	"export_list",
-	"Send a list of documents as an XLSX file.",
+	"Send documents as an XLSX file.",
 	{
 		"doctype": DOCTYPE,
 		"filters": FILTERS,
-		"fields": Param("array", "columns (default: list view)", required=False, items=Param("string", "")),
-		"limit": Param(
-			"integer", "max rows (default all)", required=False, minimum=1, maximum=MAX_EXPORT_ROWS
-		),
+		"fields": Param("array", "null: list view's", required=False, items=Param("string", "")),
+		"limit": Param("integer", "null: all", required=False, minimum=1, maximum=MAX_EXPORT_ROWS),
 	},
 	kind=LONG,
 	extra={"estimate": _list_size},
@@ -92,9 +90,9 @@ def _report_size(report, filters=None, file_format=None) -> Result:
 
 @command(
 	"export_report",
-	"Send a report (General Ledger, Accounts Receivable, Stock Balance…) as a file.",
+	"Send a report (General Ledger, Stock Balance…) as a file.",
 	{
-		"report": Param("string", "report name"),
+		"report": Param("string", ""),
 		"filters": Param("array", "e.g. from_date, to_date", required=False, items=FILTER_PAIR),
 		"file_format": Param("string", "", enum=["xlsx", "pdf"], required=False),
 	},

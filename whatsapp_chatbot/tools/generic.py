@@ -18,25 +18,21 @@ MAX_ROWS = 50
 
 # Conditions as short strings ("customer = Acme Corp") rather than objects: the same meaning for
 # a third of the tokens, and the tools block is paid on every model call.
-FILTERS = Param(
-	"array",
-	"ANDed, e.g. 'posting_date >= 2026-01-01'",
-	required=False,
-	items=Param("string", ""),
-)
-DOCTYPE = Param("string", "e.g. Customer, Sales Invoice")
+# described once in the instructions (interpreter/prompt.py): the filter syntax, what a doctype is
+FILTERS = Param("array", "", required=False, items=Param("string", ""))
+DOCTYPE = Param("string", "")
 
 
 @command(
 	"find_documents",
-	"List, or count, documents of any DocType the user may read.",
+	"List or count documents of any DocType.",
 	{
 		"doctype": DOCTYPE,
 		"filters": FILTERS,
-		"fields": Param("array", "columns (default: list view)", required=False, items=Param("string", "")),
+		"fields": Param("array", "null: list view's", required=False, items=Param("string", "")),
 		"order_by": Param("string", "field [asc|desc]", required=False),
-		"limit": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_ROWS),
-		"count_only": Param("boolean", "just count", required=False),
+		"limit": Param("integer", "", required=False, minimum=1, maximum=MAX_ROWS),
+		"count_only": Param("boolean", "", required=False),
 	},
 	remote=True,
 )
@@ -68,8 +64,8 @@ def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None
 
 @command(
 	"get_document",
-	"One document with its fields and child rows.",
-	{"doctype": DOCTYPE, "name": Param("string", "document id")},
+	"A document with its child rows.",
+	{"doctype": DOCTYPE, "name": Param("string", "")},
 	remote=True,
 )
 def get_document(doctype, name) -> Result:
@@ -101,15 +97,15 @@ def get_document(doctype, name) -> Result:
 
 @command(
 	"totals_by_group",
-	"Sum a numeric field per value of another field (e.g. grand_total per customer).",
+	"Sum a field per value of another (e.g. grand_total per customer).",
 	{
 		"doctype": DOCTYPE,
-		"sum_field": Param("string", "numeric field"),
-		"group_by": Param("string", "field"),
+		"sum_field": Param("string", ""),
+		"group_by": Param("string", ""),
 		"from_date": Param("date", "", required=False),
 		"to_date": Param("date", "", required=False),
 		"filters": FILTERS,
-		"limit": Param("integer", "default 10", required=False, minimum=1, maximum=MAX_ROWS),
+		"limit": Param("integer", "", required=False, minimum=1, maximum=MAX_ROWS),
 	},
 	remote=True,
 )

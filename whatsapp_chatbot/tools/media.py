@@ -100,8 +100,8 @@ def _preview_attach(doctype, name, media=None) -> str:
 
 @media_command(
 	"attach_media_to_document",
-	"Attach the photo or PDF the user just sent to a document.",
-	{"doctype": Param("string", "e.g. Sales Order"), "name": Param("string", "document id")},
+	"Attach the user's last photo/PDF to a document.",
+	{"doctype": Param("string", ""), "name": Param("string", "")},
 	kind=WRITE,
 	preview=_preview_attach,
 )

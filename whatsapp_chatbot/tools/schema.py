@@ -34,11 +34,8 @@ class Param:
 
 	def schema(self) -> dict:
 		if self.type == "date":
-			schema: dict = {
-				"type": "string",
-				"format": "date",
-				"description": f"{self.description} (YYYY-MM-DD)".strip(),
-			}
+			# the model learns the format once, from the instructions (interpreter/prompt.py)
+			schema: dict = {"type": "string", "format": "date"}
 		elif self.type == "object":
 			schema = object_schema(self.properties)
 		else:

@@ -20,9 +20,9 @@ from whatsapp_chatbot.tools.schema import Param
 SALES_DOCTYPES = ["Quotation", "Sales Order", "Sales Invoice"]
 LINE = Param(
 	"object",
-	"One line",
+	"",
 	properties={
-		"item": Param("string", "item code or name"),
+		"item": Param("string", ""),
 		"qty": Param("number", "", minimum=0.000001),
 		"rate": Param("number", "null: price list", required=False, minimum=0),
 	},
@@ -129,10 +129,10 @@ def _preview_sales(doctype, customer, items, delivery_date=None) -> str:
 
 @command(
 	"create_sales_document",
-	"Create a draft Quotation, Sales Order or Sales Invoice for a customer.",
+	"Create a draft sales document for a customer.",
 	{
 		"doctype": Param("string", "", enum=SALES_DOCTYPES),
-		"customer": Param("string", "customer name"),
+		"customer": Param("string", ""),
 		"items": Param("array", "", items=LINE, min_items=1),
 		"delivery_date": Param("date", "Sales Order only", required=False),
 	},
@@ -157,8 +157,8 @@ def create_sales_document(doctype, customer, items, delivery_date=None) -> Resul
 
 
 DOC_REF = {
-	"doctype": Param("string", "e.g. Sales Invoice"),
-	"name": Param("string", "document id"),
+	"doctype": Param("string", ""),  # doctype and name: described once in interpreter/prompt.py
+	"name": Param("string", ""),
 }
 
 
@@ -217,10 +217,10 @@ def cancel_document(doctype, name) -> Result:
 
 @command(
 	"create_todo",
-	"Create a ToDo (task) for the user.",
+	"Create a ToDo for the user.",
 	{
-		"description": Param("string", "What to do", max_length=1000),
-		"date": Param("date", "When", required=False),
+		"description": Param("string", "", max_length=1000),
+		"date": Param("date", "", required=False),
 	},
 	kind=WRITE,
 	doctypes=("ToDo",),
@@ -244,7 +244,7 @@ def create_todo(description, date=None) -> Result:
 @command(
 	"add_comment",
 	"Add a comment to a document.",
-	{**DOC_REF, "text": Param("string", "The comment", max_length=2000)},
+	{**DOC_REF, "text": Param("string", "", max_length=2000)},
 	kind=WRITE,
 	preview=lambda doctype, name, text: (
 		f"Comment on {metadata.readable_document(doctype, name).doctype} {name}: “{text}”"

@@ -84,7 +84,9 @@ class TestRegistry(unittest.TestCase):
 		self.assertEqual(tool["function"]["parameters"], for_model(object_schema(PARAMS)))
 		for keyword in ("minimum", "maximum", "minItems", "format"):  # checked by us, not sent
 			self.assertNotIn(f'"{keyword}"', sent)
-		self.assertIn("YYYY-MM-DD", sent)
+		# the date format is told once, in the instructions, and still checked here
+		self.assertEqual(object_schema(PARAMS)["properties"]["date"]["format"], "date")
+		self.assertIn("dates YYYY-MM-DD", prompt.INSTRUCTIONS)
 
 	def test_names_and_writes_are_checked(self):
 		with self.assertRaises(ValueError):
