@@ -310,6 +310,24 @@ def rows(direction: str | None = None, **filters) -> list:
 	return frappe.get_all("Chatbot Message", filters=filters, fields=["*"], order_by="creation asc")
 
 
+def settled(wa_id: str, timeout: float = 30.0) -> None:
+	"""Wait until the contact's messages are processed and the answers sent. RQ queues are shared by
+	every site of the bench: another test's worker may take this site's job before run_jobs does,
+	and then the answer comes from that process."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		frappe.db.rollback()  # a fresh snapshot of what the other process committed
+		busy = frappe.db.count(
+			"Chatbot Message", {"wa_id": wa_id, "status": ("in", ("Received", "Processing", "Sending"))}
+		) or frappe.db.count(  # a reply queued for now, not one backing off until later
+			"Chatbot Message", {"wa_id": wa_id, "status": "Queued", "next_attempt_at": ("is", "not set")}
+		)
+		if not busy:
+			return
+		time.sleep(0.2)
+	raise AssertionError(f"messages of {wa_id} still pending after {timeout} s")
+
+
 class ChatbotTestCase(_SiteTestCase):
 	"""A site test with the fake Graph server running and the Settings pointing at it.
 
@@ -391,6 +409,7 @@ class InterpreterTestCase(ChatbotTestCase):
 		before = len(self.graph.sent_messages())
 		self.post(text_webhook(text, wa_id=wa_id or self.MX))
 		run_jobs(queues=("short",))  # long commands wait on their queue until the test runs them
+		settled(wa_id or self.MX)
 		return self.graph.sent_messages()[before:]
 
 	def press(self, button_id: str, wa_id: str | None = None, title: str = "Confirmar") -> list[dict]:
@@ -402,6 +421,7 @@ class InterpreterTestCase(ChatbotTestCase):
 		message["interactive"] = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
 		self.post(body)
 		run_jobs(queues=("short",))
+		settled(wa_id or self.MX)
 		return self.graph.sent_messages()[before:]
 
 	@staticmethod

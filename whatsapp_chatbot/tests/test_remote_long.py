@@ -6,6 +6,8 @@ polling, said on the Chatbot Command. Real RQ workers run both sites' jobs."""
 
 from __future__ import annotations
 
+import time
+
 import frappe
 
 from whatsapp_chatbot import texts
@@ -105,6 +107,30 @@ class TestRemoteLongWork(LongWorkCase):
 		self.assert_delivered_from_the_remote(command, document)
 		self.assertIn("polling over REST", command.remote_follow)
 		self.assertIn("could not be opened", command.remote_follow)
+
+	def test_cancel_reaches_the_remote(self):
+		self.openai.script(call("archivo_lento", {"steps": 60, "seconds": 0.5, "site": "norte"}))
+		self.say("el archivo lento largo en norte")
+		command = frappe.get_last_doc("Chatbot Command")
+		wait_until(lambda: frappe.db.get_value("Chatbot Command", command.name, "progress"), timeout=60)
+		remote_name = frappe.db.get_value("Chatbot Command", command.name, "remote_command")
+		[stopping] = self.say("cancelar")
+		self.assertEqual(self.body(stopping), texts.text("cancel_requested", "es", ref=command.name))
+		wait_until(lambda: frappe.db.get_value("Chatbot Command", command.name, "status") == "Cancelled", 60)
+		remote_status = lambda: rf.remote(  # noqa: E731
+			"frappe.client.get_value", doctype="Chatbot Command", fieldname="status", filters=remote_name
+		)["status"]
+		deadline = time.monotonic() + 30
+		while remote_status() != "Cancelled" and time.monotonic() < deadline:
+			time.sleep(1)
+		self.assertEqual(remote_status(), "Cancelled")
+		self.graph.wait_for(
+			lambda g: (
+				texts.text("long_cancelled", "es", ref=command.name)
+				in [self.body(m) for m in g.sent_messages()]
+			),
+			timeout=30,
+		)
 
 	def test_remote_refusal_of_a_long_command(self):
 		# the remote user may not read Sales Invoices there: the remote's own check refuses the export
