@@ -1,8 +1,8 @@
 """Prompt budget: the fixed prefix (instructions + tools) and the history sent per turn.
 
 Prints the tokens of the instructions and of the tool definitions offered to a user allowed every
-built-in command (each tool too), and the bytes of history sent on each turn of a 8-turn
-conversation run through the real pipeline (terminal channel, fake OpenAI answering with a tool
+built-in command (each tool too), and the history sent on each turn (bytes; tokens at the end) of
+an 8-turn conversation run through the real pipeline (terminal channel, fake OpenAI answering with a tool
 call then a reply).
 
 Tokens are counted exactly with o200k_base (the encoding of gpt-4o and later) when the PyPI package
@@ -83,10 +83,10 @@ def main():
 	print("tokens per tool: " + ", ".join(f"{name} {size}" for size, name in sizes))
 
 	if not args.no_history:
-		history_per_turn(args.turns)
+		history_per_turn(args.turns, count)
 
 
-def history_per_turn(turns: int) -> None:
+def history_per_turn(turns: int, count: Callable[[str], int]) -> None:
 	import frappe
 
 	from whatsapp_chatbot.channel.terminal import TerminalChat
@@ -111,15 +111,16 @@ def history_per_turn(turns: int) -> None:
 		user = f.make_chat_user("chatbot-budget@example.com", ("Stock User",), facts.company)
 		f.make_contact("5215500008888", user=user)
 		chat = TerminalChat("5215500008888")
-		sizes = []
+		sizes, tokens = [], []
 		for index in range(turns):
 			before = len(model.requests)
 			chat.send(f"¿cuánto stock queda del ítem TORN-M8? ({index})")
 			first = model.requests[before]
 			history = first["messages"][2:-1]  # after the two system messages, before the new message
-			sizes.append(len(json.dumps(history, ensure_ascii=False).encode()))
+			sizes.append(len(as_sent(history).encode()))
+			tokens.append(count(as_sent(history)))
 		print("history bytes sent per turn (history_turns=6): " + ", ".join(str(s) for s in sizes))
-		print(f"history at steady state ≈ {sizes[-1] // 4} tokens")
+		print(f"history at steady state: {tokens[-1]} tokens (as JSON; the API's message framing adds a few)")
 	finally:
 		model.stop()
 		f.clean()
