@@ -20,7 +20,7 @@ import requests
 from whatsapp_chatbot.tests.factories import InterpreterTestCase
 from whatsapp_chatbot.tests.local_server import LocalServer
 from whatsapp_chatbot.tests.processes import WebServer, _Process, free_port
-from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site
+from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
 
 SOCKETIO_PORT = 9000
 
@@ -96,6 +96,7 @@ class Remote:
 
 
 def start_remote():
+	skip_unless_remote()
 	Remote.web = RemoteServer().start()
 	Remote.seeded = remote("whatsapp_chatbot.tests.remote_fixture.seed", suffix=Remote.suffix)
 	Remote.key = remote(

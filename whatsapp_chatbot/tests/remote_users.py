@@ -10,12 +10,44 @@ import json
 import os
 import subprocess
 import sys
+import unittest
 
 import frappe
 
 from whatsapp_chatbot.tests.processes import sites_path
 
 REMOTE_SITE = "remote.localhost"
+# printed before the reason when remote tests are skipped; .ci/run counts it for its summary
+SKIP_MARKER = "WHATSAPP_CHATBOT_REMOTE_TESTS_SKIPPED:"
+_remote_checked: list[str | None] = []  # the remote's verdict, asked once per test run
+
+
+def remote_unavailable() -> str | None:
+	"""Why the second site cannot serve as the remote here, or None."""
+	if not _remote_checked:
+		reason = None
+		if not os.path.isfile(os.path.join(sites_path(), REMOTE_SITE, "site_config.json")):
+			reason = f"this bench has no site {REMOTE_SITE} (a second site with ERPNext and this app)"
+		else:
+			try:
+				apps = on_site(REMOTE_SITE, "frappe.get_installed_apps") or []
+			except Exception as error:
+				apps, reason = [], f"{REMOTE_SITE} did not answer: {str(error)[-300:]}"
+			missing = [app for app in ("erpnext", "whatsapp_chatbot") if app not in apps]
+			if not reason and missing:
+				reason = f"{REMOTE_SITE} lacks {', '.join(missing)}"
+		_remote_checked.append(reason)
+	return _remote_checked[0]
+
+
+def skip_unless_remote(sshd: bool = False) -> None:
+	"""Skip (saying why, after SKIP_MARKER) when the remote site, or sshd if asked, is missing."""
+	from whatsapp_chatbot.tests.sshd import sshd_unavailable
+
+	reason = remote_unavailable() or (sshd_unavailable() if sshd else None)
+	if reason:
+		print(f"{SKIP_MARKER} {reason}", file=sys.stderr)
+		raise unittest.SkipTest(reason)
 
 
 def on_site(site: str, method: str, **kwargs):

@@ -26,6 +26,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 SSHD = "/usr/sbin/sshd"
 
 
+def sshd_unavailable() -> str | None:
+	"""Why no OpenSSH server can be started here, or None."""
+	if not os.access(SSHD, os.X_OK):
+		return f"{SSHD} is missing (Debian package openssh-server)"
+	return None
+
+
 def free_port() -> int:
 	with socket.socket() as sock:
 		sock.bind(("127.0.0.1", 0))

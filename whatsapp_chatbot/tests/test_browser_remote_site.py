@@ -9,7 +9,7 @@ import frappe
 from whatsapp_chatbot.permissions import MANAGER_ROLE
 from whatsapp_chatbot.tests.browser import BrowserTestCase, make_desk_user
 from whatsapp_chatbot.tests.processes import WebServer
-from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site
+from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
 from whatsapp_chatbot.tests.sshd import SSHServer, generate_key
 
 RUN = frappe.generate_hash(length=6)
@@ -19,6 +19,7 @@ SITE_DOCTYPE = "Chatbot Remote Site"
 class TestRemoteSiteForm(BrowserTestCase):
 	@classmethod
 	def setUpClass(cls):
+		skip_unless_remote(sshd=True)
 		super().setUpClass()
 		cls.remote_web = WebServer(workers=1, name="remote-web-form").start()
 		cls.sshd = SSHServer([("127.0.0.1", cls.remote_web.port)]).start()

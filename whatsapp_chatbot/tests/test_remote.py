@@ -24,6 +24,7 @@ from whatsapp_chatbot.tests.fake_openai import call, say
 from whatsapp_chatbot.tests.local_server import LocalServer
 from whatsapp_chatbot.tests.processes import free_port
 from whatsapp_chatbot.tests.remote_fixture import grant, make_remote_site
+from whatsapp_chatbot.tests.remote_users import skip_unless_remote
 from whatsapp_chatbot.tests.sshd import SSHServer
 from whatsapp_chatbot.tools import catalogue
 from whatsapp_chatbot.tools.registry import REGISTRY, SITE
@@ -366,6 +367,7 @@ class TestRemoteThroughTheTunnel(RemoteTestCase):
 
 	@classmethod
 	def setUpClass(cls):
+		skip_unless_remote(sshd=True)
 		super().setUpClass()
 		cls.sshd = SSHServer([("127.0.0.1", cls.web.port)]).start()
 

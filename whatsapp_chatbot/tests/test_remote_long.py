@@ -15,6 +15,7 @@ from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests import remote_fixture as rf
 from whatsapp_chatbot.tests.fake_openai import call
 from whatsapp_chatbot.tests.processes import Worker, free_port, wait_until
+from whatsapp_chatbot.tests.remote_users import skip_unless_remote
 from whatsapp_chatbot.tests.sshd import SSHServer
 
 setUpModule = rf.start_remote
@@ -153,6 +154,7 @@ class TestRemoteLongThroughTheTunnel(LongWorkCase):
 
 	@classmethod
 	def setUpClass(cls):
+		skip_unless_remote(sshd=True)
 		super().setUpClass()
 		cls.sshd = SSHServer([("127.0.0.1", cls.web.port), ("127.0.0.1", rf.SOCKETIO_PORT)]).start()
 

@@ -175,6 +175,7 @@ class TestSqlReportInChat(f.InterpreterTestCase):
 
 	@classmethod
 	def setUpClass(cls):
+		remote_users.skip_unless_remote(sshd=True)
 		super().setUpClass()
 		cls.run_id = frappe.generate_hash(length=6)
 		cls.sshd = SSHServer([("127.0.0.1", 3306)]).start()

@@ -30,6 +30,7 @@ SITE_DOCTYPE = "Chatbot Remote Site"
 class TunnelTestCase(f._SiteTestCase):
 	@classmethod
 	def setUpClass(cls):
+		remote_users.skip_unless_remote(sshd=True)
 		super().setUpClass()
 		cls.run_id = frappe.generate_hash(length=6)
 		cls.web = WebServer(workers=2, name="remote-web").start()
