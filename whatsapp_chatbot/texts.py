@@ -130,6 +130,10 @@ TEXTS: dict[str, dict[str, str]] = {
 		"es": "• {ref} {command}: {status}, {percent}% listo",
 	},
 	"help_human": {"en": "talk to a person", "es": "hablar con una persona"},
+	"help_sites": {
+		"en": "Other sites you may use: {sites} (say it, or add site={example} to a command).",
+		"es": "Otros sitios que puedes usar: {sites} (dilo, o agrega site={example} a un comando).",
+	},
 	"person_requested": {
 		"en": "I've let the team know: a person will write to you here as soon as possible. Meanwhile I can still help with anything else.",
 		"es": "Ya avisé al equipo: una persona te escribirá por aquí lo antes posible. Mientras tanto puedo seguir ayudándote con lo que necesites.",

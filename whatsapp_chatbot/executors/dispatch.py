@@ -93,6 +93,8 @@ def _run(turn, command, arguments: dict, executor, doc) -> Dispatched:
 def outcome_replies(outcome: local.Outcome, language: str) -> list:
 	"""What the user sees of an outcome no model words for them (shortcuts, confirmed writes):
 	the text, the file (with the text as its caption), or why not."""
+	if not outcome.ok and outcome.refused and outcome.worded:
+		return [outgoing.text(outcome.error)]  # e.g. the remote site's refusal, naming the site
 	if not outcome.ok:
 		key = "not_permitted" if outcome.refused else "command_failed"
 		return [outgoing.text(texts.text(key, language, error=outcome.error))]

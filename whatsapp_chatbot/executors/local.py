@@ -28,6 +28,7 @@ class Outcome:
 	result: Result | None = None
 	error: str | None = None
 	refused: bool = False
+	worded: bool = False  # `error` is already the sentence for the user, in their language
 
 	@property
 	def ok(self) -> bool:

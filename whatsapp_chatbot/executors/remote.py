@@ -105,7 +105,9 @@ class RemoteExecutor:
 			return Outcome(result=result)
 		except RemoteError as e:
 			self.last_error = e
-			return Outcome(error=user_text(e, self.language, command.name), refused=e.kind == "forbidden")
+			return Outcome(
+				error=user_text(e, self.language, command.name), refused=e.kind == "forbidden", worded=True
+			)
 		except frappe.PermissionError as e:
 			return Outcome(error=f"Not permitted: {local._message(e) or command.name}", refused=True)
 		except (CommandError, frappe.ValidationError) as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import frappe
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import permissions, texts
 from whatsapp_chatbot.channel import outgoing
 from whatsapp_chatbot.charts import slash as chart_slash
 from whatsapp_chatbot.executors import dispatch
@@ -23,7 +23,7 @@ from whatsapp_chatbot.tools import catalogue, confirmation
 def run(turn, name: str, rest: str) -> list[dict]:
 	language, user = turn.language, turn.contact.user
 	if name == "help":
-		return [outgoing.text(help_text(user, language))]
+		return [outgoing.text(help_text(user, language, turn.contact.name))]
 	if name == "whoami":
 		roles = sorted(r for r in frappe.get_roles(user) if r not in ("All", "Guest", "Desk User"))
 		full_name = frappe.db.get_value("User", user, "full_name") or user
@@ -65,12 +65,15 @@ def cancel(turn) -> list[dict]:
 	return long_commands.cancel_latest(turn) or confirmation.handle_typed(turn, yes=False)
 
 
-def help_text(user: str, language: str) -> str:
+def help_text(user: str, language: str, contact: str | None = None) -> str:
 	lines = [texts.text("help_header", language)]
-	for command in catalogue.for_user(user):
+	for command in catalogue.for_user(user, contact):
 		first = next(iter(command.params), None)
 		usage = f" {first}=…" if first else ""
 		described = texts.command_help(command.name, command.description, language)
 		lines.append(f"• /{command.name}{usage} — {described}")
 	lines += ["• /status", "• /cancel", "• /whoami", f"• /human — {texts.text('help_human', language)}"]
+	sites = permissions.remote_sites(contact)
+	if sites:
+		lines.append(texts.text("help_sites", language, sites=", ".join(sites), example=sites[0]))
 	return "\n".join(lines)

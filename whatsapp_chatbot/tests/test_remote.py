@@ -204,6 +204,12 @@ class TestWhoMayUseWhichSite(RemoteTestCase):
 			for command in catalogue.for_user(self.sales, contact):
 				self.assertNotIn(SITE, command.tool()["function"]["parameters"]["properties"], contact)
 
+	def test_help_names_the_contacts_sites(self):
+		[reply] = self.say("/help")
+		self.assertIn(texts.text("help_sites", "es", sites="norte", example="norte"), self.body(reply))
+		[reply] = self.say("/help", self.US)
+		self.assertNotIn("norte", self.body(reply))
+
 	def test_disabled_site_is_not_offered(self):
 		self.site.db_set("enabled", 0)
 		self.assertEqual(remote.permissions.remote_sites(self.sales_contact.name), [])
