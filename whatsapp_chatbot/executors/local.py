@@ -133,18 +133,26 @@ def run_recorded(turn, command: Command, arguments: dict, doc=None) -> tuple[obj
 	else:
 		doc.db_set({"status": "Running", "started_at": now_datetime()})
 	outcome = execute(command, arguments, doc.run_as)
+	finish(doc, outcome, started)
+	if outcome.ok and outcome.result.attachment:
+		keep_file(doc, outcome.result.attachment)
+	return doc, outcome
+
+
+def finish(doc, outcome: Outcome, started: float, **values) -> str:
+	"""Record how a command ended (status, end, duration, result or error); the status."""
+	status = "Succeeded" if outcome.ok else "Failed"
 	doc.db_set(
 		{
-			"status": "Succeeded" if outcome.ok else "Failed",
+			"status": status,
 			"finished_at": now_datetime(),
 			"duration": time.monotonic() - started,
 			"result": outcome.result.text[:10000] if outcome.ok else None,
 			"error": outcome.error,
+			**values,
 		}
 	)
-	if outcome.ok and outcome.result.attachment:
-		keep_file(doc, outcome.result.attachment)
-	return doc, outcome
+	return status
 
 
 def keep_file(doc, attachment: tuple[str, bytes, str]) -> str:
@@ -161,5 +169,7 @@ def keep_file(doc, attachment: tuple[str, bytes, str]) -> str:
 			"attached_to_name": doc.name,
 		}
 	).insert(ignore_permissions=True)
+	if file.file_name != filename:  # Frappe renames a clash on disk; whoever downloads it gets the real name
+		file.db_set("file_name", filename)
 	doc.db_set("attachment", file.file_url)
 	return file.file_url

@@ -140,30 +140,7 @@ def run(name: str) -> None:
 			progress.publish(doc, doc.progress or 0, status="Cancelled")
 			return
 	if outcome.ok and outcome.result.attachment:
-		filename, content, _mime = outcome.result.attachment
-		file = frappe.get_doc(
-			{
-				"doctype": "File",
-				"file_name": filename,
-				"content": content,
-				"is_private": 1,
-				"attached_to_doctype": COMMAND,
-				"attached_to_name": doc.name,
-			}
-		).insert(ignore_permissions=True)
-		if file.file_name != filename:  # Frappe renames a clash on disk; the caller gets the real name
-			file.db_set("file_name", filename)
-		doc.db_set("attachment", file.file_url)
-	status_value = "Succeeded" if outcome.ok else "Failed"
-	doc.db_set(
-		{
-			"status": status_value,
-			"finished_at": now_datetime(),
-			"duration": time.monotonic() - started,
-			"progress": 100 if outcome.ok else doc.progress,
-			"result": outcome.result.text[:10000] if outcome.ok else None,
-			"error": None if outcome.ok else outcome.error,
-		}
-	)
-	progress.publish(doc, doc.progress, status=status_value)
+		local.keep_file(doc, outcome.result.attachment)
+	status = local.finish(doc, outcome, started, progress=100 if outcome.ok else doc.progress)
+	progress.publish(doc, doc.progress, status=status)
 	frappe.db.commit()

@@ -53,17 +53,7 @@ def run_long_command(command: str) -> None:
 			except progress.Cancelled:
 				return _cancelled(doc, contact, language)
 
-	status = "Succeeded" if outcome.ok else "Failed"
-	doc.db_set(
-		{
-			"status": status,
-			"finished_at": now_datetime(),
-			"duration": time.monotonic() - started,
-			"progress": 100 if outcome.ok else doc.progress,
-			"result": outcome.result.text[:10000] if outcome.ok else None,
-			"error": outcome.error,
-		}
-	)
+	status = local.finish(doc, outcome, started, progress=100 if outcome.ok else doc.progress)
 	long_commands.deliver(doc, outcome, contact, language)
 	progress.publish(doc, doc.progress, status=status)
 	frappe.db.commit()
