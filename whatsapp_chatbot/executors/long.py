@@ -130,13 +130,20 @@ def cancel_latest(turn) -> list[dict] | None:
 	if not active:
 		return None
 	doc = frappe.get_doc(COMMAND, active[0].name, for_update=True)
+	key = "long_cancelled" if request_cancel(doc) else "cancel_requested"
+	return [outgoing.text(texts.text(key, turn.language, ref=doc.name))]
+
+
+def request_cancel(doc) -> bool:
+	"""Stop a queued or running command (`doc` locked by the caller). True: it was still queued and
+	is Cancelled now (its job will find it so and do nothing); False: it is running and stops at its
+	next progress check (the job then tells the contact)."""
 	if doc.status == "Queued":
-		# not started: the job will find it Cancelled and do nothing
 		doc.db_set({"status": "Cancelled", "cancel_requested": 1, "finished_at": now_datetime()})
 		progress.publish(doc, doc.progress or 0, status="Cancelled")
-		return [outgoing.text(texts.text("long_cancelled", turn.language, ref=doc.name))]
+		return True
 	doc.db_set("cancel_requested", 1)
-	return [outgoing.text(texts.text("cancel_requested", turn.language, ref=doc.name))]
+	return False
 
 
 def status(turn) -> list[dict]:

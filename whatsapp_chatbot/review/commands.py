@@ -23,7 +23,7 @@ from frappe.utils import now_datetime
 from whatsapp_chatbot import permissions, texts
 from whatsapp_chatbot.channel import contacts, outbox
 from whatsapp_chatbot.channel.settings import get_settings
-from whatsapp_chatbot.realtime import progress
+from whatsapp_chatbot.executors import long as long_commands
 
 COMMAND = "Chatbot Command"
 MESSAGE = "Chatbot Message"
@@ -77,9 +77,7 @@ def cancel(name: str) -> str:
 	doc = frappe.get_doc(COMMAND, name, for_update=True)
 	if doc.status not in ACTIVE:
 		frappe.throw(_("Only queued or running commands can be cancelled"))
-	if doc.status == "Queued":
-		doc.db_set({"status": "Cancelled", "cancel_requested": 1, "finished_at": now_datetime()})
-		progress.publish(doc, doc.progress or 0, status="Cancelled")
+	if long_commands.request_cancel(doc):
 		contact = frappe.get_doc("Chatbot Contact", doc.contact) if doc.contact else None
 		if contact:
 			outbox.queue_text(
@@ -89,8 +87,6 @@ def cancel(name: str) -> str:
 				answers=doc.message,
 				key=f"{doc.name}:result",  # the job's own key: the contact hears it once
 			)
-	else:
-		doc.db_set("cancel_requested", 1)
 	doc.add_comment("Info", _("Cancel requested from the Desk by {0}").format(frappe.session.user))
 	return doc.status
 
