@@ -13,23 +13,6 @@ from whatsapp_chatbot.tests import factories as f
 US = "16505559876"  # a +1 number: English by its country code
 
 
-def settled(wa_id: str, timeout: float = 30.0) -> None:
-	"""Wait until the contact's messages are processed and answers sent. RQ queues are shared by
-	every site of the bench: a worker started for another site may take this site's job before
-	run_jobs does, and then the answer arrives from there."""
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		frappe.db.rollback()  # a fresh snapshot of what the other process committed
-		busy = frappe.db.count(
-			"Chatbot Message",
-			{"wa_id": wa_id, "status": ("in", ("Received", "Processing", "Queued", "Sending"))},
-		)
-		if not busy:
-			return
-		time.sleep(0.2)
-	raise AssertionError(f"messages of {wa_id} still pending after {timeout} s")
-
-
 class SteerTestCase(f.ChatbotTestCase):
 	# fixed users whose roles make_user resets: Frappe throttles user creation (60 an hour)
 	suffix = "7b"
@@ -49,7 +32,7 @@ class SteerTestCase(f.ChatbotTestCase):
 		before = len(self.graph.sent_messages())
 		self.post(f.text_webhook(text, wa_id=US))
 		f.run_jobs(queues=("short",))
-		settled(US)
+		f.settled(US)
 		return self.graph.sent_messages()[before:]
 
 	def conversation(self):
@@ -194,7 +177,7 @@ class TestLanguageFollowsTheWriter(SteerTestCase):
 		before = len(self.graph.sent_messages())
 		self.post(body)
 		f.run_jobs(queues=("short",))
-		settled(US)
+		f.settled(US)
 		[unsupported] = self.graph.sent_messages()[before:]
 		self.assertEqual(unsupported["text"]["body"], texts.text("unsupported_type", "es"))
 
