@@ -25,6 +25,18 @@ def sites_path() -> str:
 	return os.path.abspath(frappe.local.sites_path)
 
 
+def bench_command(site: str, *args: str, input: str | None = None, timeout: float = 120):
+	"""`bench --site SITE ARGS…` in a process of its own (as bench runs it), output captured."""
+	return subprocess.run(
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, *args],
+		input=input,
+		capture_output=True,
+		text=True,
+		cwd=sites_path(),
+		timeout=timeout,
+	)
+
+
 class _Process:
 	def __init__(self, args: list[str], log_name: str):
 		self.args = args

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import unittest
 
 import frappe
 
-from whatsapp_chatbot.tests.processes import sites_path
+from whatsapp_chatbot.tests.processes import bench_command, sites_path
 
 REMOTE_SITE = "remote.localhost"
 # printed before the reason when remote tests are skipped; .ci/run counts it for its summary
@@ -52,24 +51,7 @@ def skip_unless_remote(sshd: bool = False) -> None:
 
 def on_site(site: str, method: str, **kwargs):
 	"""Run `method(**kwargs)` on another site of this bench; its JSON return value."""
-	result = subprocess.run(
-		[
-			sys.executable,
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"--site",
-			site,
-			"execute",
-			method,
-			"--kwargs",
-			json.dumps(kwargs),
-		],
-		cwd=sites_path(),
-		capture_output=True,
-		text=True,
-		timeout=120,
-	)
+	result = bench_command(site, "execute", method, "--kwargs", json.dumps(kwargs))
 	if result.returncode:
 		raise RuntimeError(f"{method} on {site} failed: {result.stderr[-2000:]}")
 	lines = [line for line in result.stdout.splitlines() if line.strip()]

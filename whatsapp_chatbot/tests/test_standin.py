@@ -2,8 +2,6 @@
 as WhatsApp, with nothing sent to Meta."""
 
 import json
-import subprocess
-import sys
 import threading
 import time
 
@@ -12,7 +10,7 @@ import frappe
 from whatsapp_chatbot.api import playground
 from whatsapp_chatbot.channel.terminal import TerminalChat
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests.processes import sites_path
+from whatsapp_chatbot.tests.processes import bench_command
 
 
 class RealtimeEvents:
@@ -200,24 +198,8 @@ class TestTerminalAsUser(f.ChatbotTestCase):
 			TerminalChat(user="nobody-here@example.com")
 
 	def test_the_bench_command_with_user(self):
-		result = subprocess.run(
-			[
-				sys.executable,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				frappe.local.site,
-				"whatsapp-chatbot",
-				"chat",
-				"--user",
-				self.user,
-			],
-			input="/whoami\n/quit\n",
-			capture_output=True,
-			text=True,
-			cwd=sites_path(),
-			timeout=120,
+		result = bench_command(
+			frappe.local.site, "whatsapp-chatbot", "chat", "--user", self.user, input="/whoami\n/quit\n"
 		)
 		self.assertEqual(result.returncode, 0, result.stderr[-2000:])
 		self.assertIn(f"→ {self.user}", result.stdout)

@@ -1,14 +1,11 @@
 """The terminal chat: same pipeline, no Meta; and the real bench command with piped input."""
 
-import subprocess
-import sys
-
 import frappe
 
 from whatsapp_chatbot.channel.terminal import TerminalChat
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import call, say
-from whatsapp_chatbot.tests.processes import sites_path
+from whatsapp_chatbot.tests.processes import bench_command
 
 
 class TestTerminalChat(f.InterpreterTestCase):
@@ -45,24 +42,13 @@ class TestTerminalChat(f.InterpreterTestCase):
 		self.assertEqual(chat.send("hola"), ["(ignored: unknown, disabled or unauthorised contact)"])
 
 	def test_the_bench_command(self):
-		result = subprocess.run(
-			[
-				sys.executable,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				frappe.local.site,
-				"whatsapp-chatbot",
-				"chat",
-				"--as",
-				f"+{self.MX}",
-			],
+		result = bench_command(
+			frappe.local.site,
+			"whatsapp-chatbot",
+			"chat",
+			"--as",
+			f"+{self.MX}",
 			input="/whoami\n/stock_balance TORN-M8\n/quit\n",
-			capture_output=True,
-			text=True,
-			cwd=sites_path(),
-			timeout=120,
 		)
 		self.assertEqual(result.returncode, 0, result.stderr[-2000:])
 		self.assertIn(self.sales, result.stdout)
