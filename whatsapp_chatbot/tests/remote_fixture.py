@@ -8,9 +8,7 @@ calling back its Origin, a bare 127.0.0.1:PORT address that names no site. The f
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -29,32 +27,10 @@ class RemoteServer(WebServer):
 	"""gunicorn serving one site only (REMOTE_SITE unless told), on 127.0.0.1:<free port>."""
 
 	def __init__(self, workers: int = 2, site: str = REMOTE_SITE):
-		self.port = free_port()
+		super().__init__(workers=workers, name=f"pinned-web-{site}")
 		self.site = site
-		_Process.__init__(
-			self,
-			[
-				sys.executable,
-				"-m",
-				"gunicorn",
-				"-b",
-				f"127.0.0.1:{self.port}",
-				"-w",
-				str(workers),
-				"-t",
-				"120",
-				"--preload",
-				"whatsapp_chatbot.tests.browser_wsgi:application",
-			],
-			f"pinned-web-{site}",
-		)
-
-	def start(self):
-		os.environ["WHATSAPP_CHATBOT_TEST_SITE"] = self.site
-		try:
-			return super().start()
-		finally:
-			os.environ.pop("WHATSAPP_CHATBOT_TEST_SITE", None)
+		self.args[-1] = "whatsapp_chatbot.tests.browser_wsgi:application"  # the WSGI app pinned to one site
+		self.env = {"WHATSAPP_CHATBOT_TEST_SITE": site}
 
 
 class SocketIOServer(_Process):

@@ -9,6 +9,7 @@ import frappe
 from whatsapp_chatbot.permissions import MANAGER_ROLE
 from whatsapp_chatbot.tests.browser import BrowserTestCase, make_desk_user
 from whatsapp_chatbot.tests.processes import WebServer
+from whatsapp_chatbot.tests.remote_fixture import tunnel_values
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
 from whatsapp_chatbot.tests.sshd import SSHServer, generate_key
 
@@ -49,14 +50,7 @@ class TestRemoteSiteForm(BrowserTestCase):
 				"base_url": f"http://{REMOTE_SITE}:{self.remote_web.port}",
 				"enabled": 1,
 				"timeout": 10,
-				"use_ssh_tunnel": 1,
-				"ssh_host": "127.0.0.1",
-				"ssh_port": self.sshd.port,
-				"ssh_user": self.sshd.user,
-				"ssh_private_key": self.sshd.client_key("ed25519"),
-				"ssh_host_key": self.sshd.host_key,
-				"remote_host": "127.0.0.1",
-				"remote_port": self.remote_web.port,
+				**tunnel_values(self.sshd, self.remote_web.port),
 				**values,
 			}
 		).insert(ignore_permissions=True)

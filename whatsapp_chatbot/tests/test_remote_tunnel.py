@@ -20,6 +20,7 @@ from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import call
 from whatsapp_chatbot.tests.long_task import define_slow_command
 from whatsapp_chatbot.tests.processes import WebServer, free_port
+from whatsapp_chatbot.tests.remote_fixture import tunnel_values
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
 from whatsapp_chatbot.tests.sshd import SSHServer, generate_key
 from whatsapp_chatbot.tools import catalogue
@@ -86,14 +87,7 @@ class RemoteTunnelTestCase(f.InterpreterTestCase):
 				"enabled": 1,
 				"timeout": 10,
 				"socketio_port": SOCKETIO_PORT,
-				"use_ssh_tunnel": 1,
-				"ssh_host": "127.0.0.1",
-				"ssh_port": sshd.port,
-				"ssh_user": sshd.user,
-				"ssh_private_key": sshd.client_key("ed25519"),
-				"ssh_host_key": sshd.host_key,
-				"remote_host": "127.0.0.1",
-				"remote_port": Shared.web.port,
+				**tunnel_values(sshd, Shared.web.port),
 				**values,
 			}
 		).insert(ignore_permissions=True)

@@ -21,6 +21,7 @@ from whatsapp_chatbot.executors import connection_check, tunnels
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests import remote_users
 from whatsapp_chatbot.tests.processes import WebServer, free_port
+from whatsapp_chatbot.tests.remote_fixture import tunnel_values
 from whatsapp_chatbot.tests.sshd import SSHServer, generate_key
 
 REMOTE = remote_users.REMOTE_SITE
@@ -67,14 +68,7 @@ class TunnelTestCase(f._SiteTestCase):
 				"base_url": f"http://{REMOTE}:{self.web.port}",
 				"enabled": 1,
 				"timeout": 10,
-				"use_ssh_tunnel": 1,
-				"ssh_host": "127.0.0.1",
-				"ssh_port": self.sshd.port,
-				"ssh_user": self.sshd.user,
-				"ssh_private_key": self.sshd.client_key("ed25519"),
-				"ssh_host_key": self.sshd.host_key,
-				"remote_host": "127.0.0.1",
-				"remote_port": self.web.port,
+				**tunnel_values(self.sshd, self.web.port),
 				**values,
 			}
 		)
