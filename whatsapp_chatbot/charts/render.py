@@ -6,6 +6,9 @@ given by the tool that knows the site's currency and number format (frappe's fmt
 image shows amounts exactly as the Desk does. matplotlib is imported on first render only: the
 worker that never draws a chart never pays for it.
 
+Every string drawn is data (customer and item names, field labels, the currency format) and is
+drawn as written (`literal`): never parsed as mathtext.
+
 An empty chart says nothing a sentence would not say better: `render_png` refuses one, and the
 tools answer with a sentence instead (`is_empty`).
 """
@@ -63,6 +66,13 @@ class Chart:
 				)
 
 
+def literal(text) -> str:
+	"""`text` as matplotlib draws it verbatim: with two `$` in it, a Text is parsed as mathtext,
+	which rewrites it ("$5 $6" loses its signs) or raises on what it cannot parse ("$\\frac{$").
+	Every string drawn is data (a customer, an item, a currency format), so each `$` is escaped."""
+	return str(text).replace("$", r"\$")
+
+
 def is_empty(chart: Chart) -> bool:
 	return not chart.labels or not any(v for s in chart.series for v in s.values)
 
@@ -82,6 +92,14 @@ def preload() -> None:
 
 def render_png(chart: Chart) -> bytes:
 	"""The chart as a WIDTH x HEIGHT PNG."""
+	buffer = io.BytesIO()
+	# fixed dpi and no bbox_inches="tight": the image is exactly WIDTH x HEIGHT
+	figure(chart).savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+	return buffer.getvalue()
+
+
+def figure(chart: Chart):
+	"""The chart drawn on a matplotlib Figure (Agg canvas), ready to save."""
 	if is_empty(chart):
 		raise EmptyChart(chart.title)
 	from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -91,33 +109,33 @@ def render_png(chart: Chart) -> bytes:
 	# margins computed here rather than by a layout engine: constrained layout draws the figure
 	# twice and costs a third of the render
 	tick = chart.format_tick or chart.format_value
-	figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
-	figure.subplots_adjust(**_margins(chart, tick))
-	FigureCanvasAgg(figure)
-	axes = figure.add_subplot()
-	figure.suptitle(chart.title, fontsize=26, fontweight="bold", x=0.02, y=0.97, ha="left")
+	drawn = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
+	drawn.subplots_adjust(**_margins(chart, tick))
+	FigureCanvasAgg(drawn)
+	axes = drawn.add_subplot()
+	drawn.suptitle(literal(chart.title), fontsize=26, fontweight="bold", x=0.02, y=0.97, ha="left")
 	if chart.subtitle:
-		axes.set_title(chart.subtitle, fontsize=17, color="#555555", loc="left", pad=14)
-	formatter = FuncFormatter(lambda value, _position: tick(value))
+		axes.set_title(literal(chart.subtitle), fontsize=17, color="#555555", loc="left", pad=14)
+	formatter = FuncFormatter(lambda value, _position: literal(tick(value)))
 	if chart.kind == RANKING:
-		_ranking(axes, chart)
+		handles = _ranking(axes, chart)
 		axes.xaxis.set_major_formatter(formatter)
 		axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
 	else:
-		_over_time(axes, chart, tick)
+		handles = _over_time(axes, chart, tick)
 		axes.yaxis.set_major_formatter(formatter)
 		axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
 	if chart.value_axis:
-		(axes.set_xlabel if chart.kind == RANKING else axes.set_ylabel)(chart.value_axis, fontsize=16)
+		(axes.set_xlabel if chart.kind == RANKING else axes.set_ylabel)(
+			literal(chart.value_axis), fontsize=16
+		)
 	axes.tick_params(labelsize=16)
 	for side in ("top", "right"):
 		axes.spines[side].set_visible(False)
 	if len(chart.series) > 1:
-		axes.legend(fontsize=15, frameon=False)
-	buffer = io.BytesIO()
-	# fixed dpi and no bbox_inches="tight": the image is exactly WIDTH x HEIGHT
-	figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-	return buffer.getvalue()
+		# labels given, not collected from the artists: collecting skips a name starting with "_"
+		axes.legend(handles, [literal(s.name) for s in chart.series], fontsize=15, frameon=False)
+	return drawn
 
 
 def _margins(chart: Chart, tick) -> dict:
@@ -138,59 +156,61 @@ def _margins(chart: Chart, tick) -> dict:
 	}
 
 
-def _ranking(axes, chart: Chart) -> None:
-	"""Horizontal bars, biggest first from the top, each with its value at its end."""
+def _ranking(axes, chart: Chart) -> list:
+	"""Horizontal bars, biggest first from the top, each with its value at its end. Returns each
+	series' bars (for the legend)."""
+	handles = []
 	count, width = len(chart.labels), 0.8 / len(chart.series)
 	positions = list(range(count))
 	for index, series in enumerate(chart.series):
 		offsets = [p + (index - (len(chart.series) - 1) / 2) * width for p in positions]
-		bars = axes.barh(
-			offsets, series.values, height=width, color=PALETTE[index % len(PALETTE)], label=series.name
-		)
+		bars = axes.barh(offsets, series.values, height=width, color=PALETTE[index % len(PALETTE)])
+		handles.append(bars)
 		if count * len(chart.series) <= MAX_ANNOTATED * 2:
 			axes.bar_label(
-				bars, labels=[chart.format_value(v) for v in series.values], padding=6, fontsize=15
+				bars, labels=[literal(chart.format_value(v)) for v in series.values], padding=6, fontsize=15
 			)
-	axes.set_yticks(positions, [shorten(label) for label in chart.labels])
+	axes.set_yticks(positions, [literal(shorten(label)) for label in chart.labels])
 	axes.invert_yaxis()
 	axes.grid(axis="x", color="#DDDDDD")
 	axes.set_axisbelow(True)
 	axes.margins(x=0.18)  # room for the value written after the longest bar
+	return handles
 
 
-def _over_time(axes, chart: Chart, tick) -> None:
+def _over_time(axes, chart: Chart, tick) -> list:
+	handles = []
 	count = len(chart.labels)
 	positions = list(range(count))
 	if chart.kind == LINE:
 		for index, series in enumerate(chart.series):
-			axes.plot(
+			lines = axes.plot(
 				positions,
 				series.values,
 				color=PALETTE[index % len(PALETTE)],
 				linewidth=3,
 				marker="o" if count <= 40 else None,
 				markersize=7,
-				label=series.name,
 			)
+			handles += lines
 	else:
 		width = 0.8 / len(chart.series)
 		for index, series in enumerate(chart.series):
 			offsets = [p + (index - (len(chart.series) - 1) / 2) * width for p in positions]
-			bars = axes.bar(
-				offsets, series.values, width=width, color=PALETTE[index % len(PALETTE)], label=series.name
-			)
+			bars = axes.bar(offsets, series.values, width=width, color=PALETTE[index % len(PALETTE)])
+			handles.append(bars)
 			if count * len(chart.series) <= MAX_ANNOTATED:
 				write = chart.format_value if count <= COMPACT_ABOVE else tick
 				axes.bar_label(
 					bars,
-					labels=[write(v) if v else "" for v in series.values],
+					labels=[literal(write(v)) if v else "" for v in series.values],
 					padding=4,
 					fontsize=14,
 				)
 		axes.margins(y=0.12)
 	step = max(1, -(-count // MAX_TICK_LABELS))  # every step-th label, at most MAX_TICK_LABELS
 	shown = positions[::step]
-	axes.set_xticks(shown, [shorten(chart.labels[p], 16) for p in shown])
+	axes.set_xticks(shown, [literal(shorten(chart.labels[p], 16)) for p in shown])
 	if len(shown) > 6:
 		for label in axes.get_xticklabels():
 			label.set_rotation(40)
@@ -198,3 +218,4 @@ def _over_time(axes, chart: Chart, tick) -> None:
 	axes.axhline(0, color="#999999", linewidth=1)
 	axes.grid(axis="y", color="#DDDDDD")
 	axes.set_axisbelow(True)
+	return handles
