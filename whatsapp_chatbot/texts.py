@@ -103,6 +103,10 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "I couldn't open that file; it may be damaged. Please send it again, or a photo of it.",
 		"es": "No pude abrir ese archivo; puede estar dañado. Mándalo de nuevo o una foto de él, por favor.",
 	},
+	"media_not_downloaded": {
+		"en": "Sorry, I couldn't download what you sent from WhatsApp, so I didn't keep it. Please send it again, or write it.",
+		"es": "Lo siento, no pude descargar lo que enviaste desde WhatsApp, así que no lo guardé. Mándalo de nuevo o escríbelo, por favor.",
+	},
 	"media_pdf_locked": {
 		"en": "That PDF is protected with a password. Please send it without the password, or a photo of it.",
 		"es": "Ese PDF está protegido con contraseña. Mándalo sin contraseña o una foto de él, por favor.",
