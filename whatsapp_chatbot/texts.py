@@ -50,6 +50,14 @@ TEXTS: dict[str, dict[str, str]] = {
 		"en": "That button is no longer valid. Nothing was changed.",
 		"es": "Ese botón ya no es válido. No se cambió nada.",
 	},
+	"confirmation_done": {
+		"en": "Your answer to {ref} was already taken ({status}). Nothing was done again.",
+		"es": "Tu respuesta a {ref} ya se había recibido ({status}). No se hizo nada otra vez.",
+	},
+	"confirmed_interrupted": {
+		"en": "{ref} was interrupted while it ran, so it may or may not have been done. It will not run again, to avoid doing it twice: please check the document before asking again.",
+		"es": "{ref} se interrumpió mientras se ejecutaba: puede que se haya hecho o no. No se ejecutará otra vez, para no hacerlo dos veces: revisa el documento antes de pedirlo de nuevo.",
+	},
 	"nothing_pending": {
 		"en": "There is nothing waiting for your confirmation.",
 		"es": "No hay nada pendiente de tu confirmación.",
