@@ -70,6 +70,10 @@ class FakeGraph(LocalServer):
 		self.requests: list[Recorded] = []
 		self.media: dict[str, tuple[bytes, str]] = {}
 		self.announced_sha256: dict[str, str] = {}
+		self.announced_size: dict[str, int] = {}  # file_size the lookup announces, when not the real one
+		self.media_url: dict[str, str] = {}  # URL the lookup answers, when not this server's own
+		self.redirect: dict[str, str] = {}  # /media-bytes/{id} answers 302 to this location
+		self.served: dict[str, int] = {}  # media bytes written to a client before it hung up
 		self.phone_numbers: dict[str, dict] = {}  # GET /{phone-number-id}: what Meta knows of it
 		self.delay = 0.0
 		self.read_receipt_delay = 0.0  # hold mark-as-read calls (to kill a worker mid-job)
@@ -100,13 +104,29 @@ class FakeGraph(LocalServer):
 		with self._lock:
 			self._wamids.extend(wamids)
 
-	def add_media(self, media_id: str, content: bytes, mime_type: str, sha256: str | None = None) -> None:
+	def add_media(
+		self,
+		media_id: str,
+		content: bytes,
+		mime_type: str,
+		sha256: str | None = None,
+		file_size: int | None = None,
+		url: str | None = None,
+		redirect: str | None = None,
+	) -> None:
 		"""Serve `content` under `media_id`; `sha256` overrides the digest Meta announces (a
-		damaged download looks like this)."""
+		damaged download looks like this), `file_size` the size it announces, `url` the media URL
+		the lookup answers (another server's), `redirect` where the bytes' URL sends the client."""
 		with self._lock:
 			self.media[media_id] = (content, mime_type)
 			if sha256:
 				self.announced_sha256[media_id] = sha256
+			if file_size is not None:
+				self.announced_size[media_id] = file_size
+			if url:
+				self.media_url[media_id] = url
+			if redirect:
+				self.redirect[media_id] = redirect
 
 	def add_phone_number(
 		self,
@@ -211,6 +231,23 @@ class FakeGraph(LocalServer):
 				self.end_headers()
 				self.wfile.write(data)
 
+			def _stream(self, media_id: str, content: bytes, mime: str):
+				"""The bytes in 64 KB writes, counting what left before the client hung up."""
+				self.send_response(200)
+				self.send_header("Content-Type", mime)
+				self.send_header("Content-Length", str(len(content)))
+				self.end_headers()
+				written = 0
+				try:
+					for start in range(0, len(content), 65536):
+						self.wfile.write(content[start : start + 65536])
+						written = min(len(content), start + 65536)
+				except OSError:  # the client stopped reading (a size cap) and closed the connection
+					self.close_connection = True
+				finally:
+					with fake._lock:
+						fake.served[media_id] = written
+
 			def _error(self, failure: _Failure):
 				if failure.code is None:
 					return self._reply(failure.http_status, b"<html>Service Unavailable</html>", "text/html")
@@ -284,9 +321,15 @@ class FakeGraph(LocalServer):
 							}
 						},
 					)
+				if parts[0] == "media-bytes" and parts[-1] in fake.redirect:
+					self.send_response(302)
+					self.send_header("Location", fake.redirect[parts[-1]])
+					self.send_header("Content-Length", "0")
+					self.end_headers()
+					return None
 				if parts[0] == "media-bytes" and parts[-1] in fake.media:
 					content, mime = fake.media[parts[-1]]
-					return self._reply(200, content, mime)
+					return self._stream(parts[-1], content, mime)
 				media_id = parts[-1]
 				if media_id in fake.media:
 					content, mime = fake.media[media_id]
@@ -294,11 +337,11 @@ class FakeGraph(LocalServer):
 						200,
 						{
 							"messaging_product": "whatsapp",
-							"url": f"{fake.base_url}/media-bytes/{media_id}",
+							"url": fake.media_url.get(media_id) or f"{fake.base_url}/media-bytes/{media_id}",
 							"mime_type": mime,
 							"sha256": fake.announced_sha256.get(media_id)
 							or hashlib.sha256(content).hexdigest(),
-							"file_size": len(content),
+							"file_size": fake.announced_size.get(media_id, len(content)),
 							"id": media_id,
 						},
 					)
