@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.channel import handoff, outgoing
 from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
@@ -56,7 +56,13 @@ class Turn:
 
 
 def answer(turn: Turn) -> list:
-	"""Outgoing bodies (dicts) and file Results, in the order they are to be sent."""
+	"""Outgoing bodies (dicts) and file Results, in the order they are to be sent, in the contact's
+	language: `_()` in every command, and Frappe's own messages, follow it for the whole turn."""
+	with i18n.speaking(turn.language):
+		return _answer(turn)
+
+
+def _answer(turn: Turn) -> list:
 	message = turn.message
 	if message.message_type in ("interactive", "button") and message.interactive_id:
 		settled = confirmation.handle_button(turn, message.interactive_id)

@@ -267,35 +267,79 @@ TEXTS: dict[str, dict[str, str]] = {
 	},
 }
 
-# Calling codes of countries where Spanish is the main language (E.164 prefixes, longest first
-# matters only for the North American numbering plan entries).
+# Calling codes of countries where Spanish (or Portuguese) is the main language (E.164 prefixes;
+# the North American numbering plan entries need all four digits).
 SPANISH_CALLING_CODES = (
 	"1787", "1939", "1809", "1829", "1849",  # Puerto Rico, Dominican Republic
 	"34", "52", "53", "54", "56", "57", "58", "51",
 	"502", "503", "504", "505", "506", "507", "591", "593", "595", "598", "240",
 )  # fmt: skip
+PORTUGUESE_CALLING_CODES = ("55", "351", "244", "258", "238", "245", "239", "670")  # Brazil, Portugal…
 
 
 def guess_language(wa_id: str | None) -> str | None:
-	"""'es' for Spanish-speaking calling codes, None when the number says nothing."""
+	"""'es' or 'pt' for Spanish- or Portuguese-speaking calling codes, None when the number says
+	nothing."""
 	digits = "".join(ch for ch in (wa_id or "") if ch.isdigit())
 	if not digits:
 		return None
 	if any(digits.startswith(code) for code in SPANISH_CALLING_CODES):
 		return "es"
+	if any(digits.startswith(code) for code in PORTUGUESE_CALLING_CODES):
+		return "pt"
 	return None
 
 
 def normalise_language(code: str | None) -> str:
-	"""'es-MX' -> 'es'; unknown or empty -> 'en'."""
-	base = (code or "").split("-")[0].split("_")[0].lower()
-	return base if base in ("en", "es") else "en"
+	"""'es-MX' -> 'es', 'pt-BR' -> 'pt'; empty -> 'en'. Which of them the bot can speak is decided
+	by the site's translations (i18n.bot_language), not here."""
+	return (code or "").replace("_", "-").split("-")[0].strip().lower() or "en"
+
+
+def english(key: str) -> str:
+	"""The English sentence of a key: the msgid Frappe's translations are looked up by."""
+	value = TEXTS[key]
+	return value if isinstance(value, str) else value["en"]
+
+
+def english_help(name: str) -> str:
+	value = COMMAND_HELP[name]
+	return value if isinstance(value, str) else value["en"]
+
+
+def inline_translations(language: str) -> dict[str, str]:
+	"""Translations still written here beside their English (entries not yet moved to
+	translations/<lang>.csv); the CSV and the site's Translation records win over them."""
+	table = {}
+	for entries in (TEXTS, COMMAND_HELP):
+		for value in entries.values():
+			if isinstance(value, dict) and value.get(language):
+				table[value["en"]] = value[language]
+	return table
 
 
 def text(key: str, language: str | None, **values) -> str:
-	variants = TEXTS[key]
-	template = variants.get(normalise_language(language)) or variants["en"]
-	return template.format(**values) if values else template
+	"""What the bot says for `key`, in `language` when the site can say all of the bot's sentences
+	in it, else in English."""
+	return translate(english(key), language, **values)
+
+
+def translate(msgid: str, language: str | None, **values) -> str:
+	"""`msgid` through Frappe's translations (i18n.say) in a site; from the app's own CSV files
+	where Frappe is not there (pure tests), by the same never-half rule."""
+	try:
+		import frappe
+	except ImportError:
+		frappe = None
+	if frappe is not None and getattr(frappe.local, "site", None):
+		from whatsapp_chatbot import i18n
+
+		return i18n.say(msgid, language, **values)  # None: the turn's language
+	from whatsapp_chatbot import msgids
+
+	code = normalise_language(language)
+	table = {} if code == "en" else {**inline_translations(code), **msgids.read_csv(code)}
+	return msgids.say(msgid, msgids.choose(code, table, msgids.catalogue()), table, values)
 
 
 # What /help says about each built-in command, per language (the registry's descriptions are
@@ -360,7 +404,6 @@ COMMAND_HELP: dict[str, dict[str, str]] = {
 def command_help(name: str, description: str, language: str | None) -> str:
 	"""One line of /help: the built-in command's text in the user's language, else the first
 	sentence of its own description (admin-defined commands: as the admin wrote it)."""
-	known = COMMAND_HELP.get(name)
-	if known:
-		return known.get(normalise_language(language)) or known["en"]
+	if name in COMMAND_HELP:
+		return translate(english_help(name), language)
 	return (description or "").split(". ")[0].rstrip(".")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime, strip_html
 
 from whatsapp_chatbot.realtime.progress import Cancelled
@@ -64,7 +65,7 @@ def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:
 		return Outcome(error=f"Not permitted: {_message(e) or command.name}", refused=True)
 	except frappe.DoesNotExistError as e:
 		_undo()
-		return Outcome(error=_message(e) or "Not found")
+		return Outcome(error=_message(e) or _("Not found"))
 	except (CommandError, frappe.ValidationError) as e:
 		_undo()
 		return Outcome(error=_message(e) or type(e).__name__)
@@ -76,9 +77,13 @@ def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:
 		frappe.log_error(
 			title=f"WhatsApp command {command.name} failed", message=frappe.get_traceback(with_context=False)
 		)
-		return Outcome(error=f"{command.name} failed unexpectedly; the team can see the error log.")
+		return Outcome(error=failed_unexpectedly(command.name))
 	finally:
 		frappe.local.message_log = []
+
+
+def failed_unexpectedly(command: str) -> str:
+	return _("{command} failed unexpectedly; the team can see the error log.").format(command=command)
 
 
 def _undo() -> None:

@@ -11,9 +11,10 @@ the configured template or records why nothing could go out; the file stays atta
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.channel import outbox, outgoing
 from whatsapp_chatbot.executors import local
 from whatsapp_chatbot.realtime import progress
@@ -161,8 +162,8 @@ def status(turn) -> list[dict]:
 			turn.language,
 			ref=r.name,
 			command=r.command,
-			status=r.status,
-			percent=f"{(r.progress or 0):g}",
+			status=_("Queued") if r.status == "Queued" else _("Running"),
+			percent=i18n.number(r.progress or 0),
 		)
 		for r in rows
 	]

@@ -18,6 +18,7 @@ import json
 
 import frappe
 import requests
+from frappe import _
 
 from whatsapp_chatbot.tools.errors import CommandError
 
@@ -174,7 +175,11 @@ class RestSource:
 				frappe.cache.set_value(key, docs, expires_in_sec=META_SECONDS)
 			self._metas.update({d["name"]: remote_meta(d) for d in docs})
 			if name not in self._metas:
-				raise CommandError(f"There is no document type called {name!r} on {self.site}.")
+				raise CommandError(
+					_("There is no document type called “{doctype}” on {site}.").format(
+						doctype=name, site=self.site
+					)
+				)
 		return self._metas[name]
 
 	def _fetch_meta(self, name: str) -> list[dict]:
@@ -182,7 +187,11 @@ class RestSource:
 			response = self.client.request("frappe.desk.form.load.getdoctype", doctype=name)
 		except RemoteError as e:
 			if e.kind in ("not_found", "rejected"):
-				raise CommandError(f"There is no document type called {name!r} on {self.site}.") from e
+				raise CommandError(
+					_("There is no document type called “{doctype}” on {site}.").format(
+						doctype=name, site=self.site
+					)
+				) from e
 			raise
 		return response.json().get("docs") or []
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import frappe
 import pymysql
 import pymysql.cursors
+from frappe import _
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.executors import tunnels
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Result
@@ -36,12 +37,14 @@ TIME_LIMIT = {1969, 3024}  # max_statement_time exceeded (MariaDB, MySQL)
 def run(definition, arguments: dict) -> Result:
 	site = frappe.get_doc(SITE_DOCTYPE, definition.remote_site)
 	if not site.enabled:
-		raise CommandError(f"The remote site {site.name} is disabled.")
+		raise CommandError(_("The remote site {site} is disabled.").format(site=site.name))
 	names = {p.parameter_name for p in definition.parameters}
 	try:
 		placeholders = check_select(definition.sql_query, names)
 	except UnsafeQuery as e:
-		raise CommandError(f"This report's query was refused before sending: {e}") from None
+		raise CommandError(
+			_("This report's query was refused before sending: {reason}").format(reason=e)
+		) from None
 	values = {name: arguments.get(name) for name in placeholders}
 	max_rows = min(int(definition.max_rows or DEFAULT_MAX_ROWS), 10000)
 	columns, rows, capped = fetch(site, definition.database, definition.sql_query, values, max_rows)
@@ -101,34 +104,38 @@ def _database_error(site, error: pymysql.MySQLError) -> CommandError:
 		reason = tunnels.explain(site, error)
 		if reason:
 			return CommandError(_tunnel_text(site, reason))
-		return CommandError(f"The database of {site.name} cannot be reached right now.")
+		return CommandError(_("The database of {site} cannot be reached right now.").format(site=site.name))
 	if code in ACCESS_DENIED:
-		return CommandError(f"The database of {site.name} refused the report's database user.")
+		return CommandError(
+			_("The database of {site} refused the report's database user.").format(site=site.name)
+		)
 	if code in NOT_PERMITTED:
-		return CommandError(f"The report's database user may not read that on {site.name}.")
+		return CommandError(
+			_("The report's database user may not read that on {site}.").format(site=site.name)
+		)
 	if code in TIME_LIMIT:
 		return CommandError(
-			f"The report took longer than {site.timeout or 20} s on {site.name} and was stopped."
+			_("The report took longer than {seconds} s on {site} and was stopped.").format(
+				seconds=site.timeout or 20, site=site.name
+			)
 		)
 	# syntax errors, unknown tables or columns: the admin's query, said as the server said it
 	message = error.args[1] if len(error.args) > 1 else str(error)
-	return CommandError(f"The database of {site.name} said: {message}")
+	return CommandError(_("The database of {site} said: {message}").format(site=site.name, message=message))
 
 
 def _tunnel_text(site, error: tunnels.TunnelError) -> str:
 	"""The tunnel failure as the contact reads it (the Desk keeps the same text on the command)."""
 	key = f"tunnel_{error.kind}"
-	return texts.text(key if key in texts.TEXTS else "remote_tunnel", _language(), site=site.name)
-
-
-def _language() -> str:
-	language = frappe.db.get_value("Chatbot Contact", {"user": frappe.session.user}, "language")
-	return texts.normalise_language(language or frappe.db.get_value("User", frappe.session.user, "language"))
+	# in the turn's (or the long job's) language: i18n.speaking has set it
+	return texts.text(key if key in texts.TEXTS else "remote_tunnel", frappe.local.lang, site=site.name)
 
 
 def as_result(title: str, columns: list[str], rows: list[tuple], capped: bool) -> Result:
 	"""Like the other reports: a few rows as text, more as an XLSX file."""
-	more = f" (first {len(rows)}; there are more)" if capped else ""
+	counted = (_("first {count} rows; there are more") if capped else _("{count} rows")).format(
+		count=len(rows)
+	)
 	data = {"report": title, "columns": columns, "rows": len(rows), "capped": capped}
 	if len(rows) <= TEXT_ROWS:
 		lines = [
@@ -139,16 +146,14 @@ def as_result(title: str, columns: list[str], rows: list[tuple], capped: bool) -
 			for row in rows
 		]
 		data["first_rows"] = [dict(zip(columns, row, strict=False)) for row in rows]
-		return Result(f"*{title}* ({len(rows)} rows{more})\n" + "\n".join(lines), data=data)
+		return Result(f"*{title}* ({counted})\n" + "\n".join(lines), data=data)
 	from whatsapp_chatbot.tools.exports import XLSX_MIME, xlsx
 
 	content = xlsx(title, columns, [list(r) for r in rows])
-	return Result(
-		f"*{title}*: {len(rows)} rows{more}", data=data, attachment=(f"{title}.xlsx", content, XLSX_MIME)
-	)
+	return Result(f"*{title}*: {counted}", data=data, attachment=(f"{title}.xlsx", content, XLSX_MIME))
 
 
 def _short(value) -> str:
 	if isinstance(value, float):
-		return f"{value:,.2f}"
+		return i18n.number(value, decimals=2)
 	return str(value)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shlex
 
+from whatsapp_chatbot.msgids import _
+
 
 class ArgumentError(ValueError):
 	pass
@@ -28,9 +30,9 @@ def parse_arguments(rest: str, schema: dict) -> dict:
 		try:
 			value = json.loads(rest)
 		except ValueError as e:
-			raise ArgumentError(f"not valid JSON: {e}")
+			raise ArgumentError(_("not valid JSON: {error}").format(error=e))
 		if not isinstance(value, dict):
-			raise ArgumentError("give a JSON object")
+			raise ArgumentError(_("give a JSON object"))
 		return value
 	try:
 		tokens = shlex.split(rest)
@@ -47,7 +49,7 @@ def parse_arguments(rest: str, schema: dict) -> dict:
 		while position < len(names) and names[position] in result:
 			position += 1
 		if position >= len(names):
-			raise ArgumentError(f"too many values: {token!r}")
+			raise ArgumentError(_("too many values: {value}").format(value=repr(token)))
 		result[names[position]] = _convert(token, properties[names[position]])
 		position += 1
 	return result
@@ -74,5 +76,5 @@ def _convert(value: str, schema: dict):
 		try:
 			return json.loads(value)
 		except ValueError:
-			raise ArgumentError(f"{value!r} should be JSON")
+			raise ArgumentError(_("{value} should be JSON").format(value=repr(value)))
 	return value

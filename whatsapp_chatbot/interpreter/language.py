@@ -1,9 +1,11 @@
-"""Which language (Spanish or English) a message is written in, from its words alone.
+"""Which language (Spanish, Portuguese or English) a message is written in, from its words alone.
 
 Pure module: no frappe import. The bot's own sentences follow the language the contact writes in:
-a +1 number that writes Spanish gets Spanish. Counted: common function words of each language,
-Spanish-only letters (ñ, accents, ¿ ¡). A guess is `confident` when one side clearly wins on
-enough evidence; a short "ok" or a document number says nothing and leaves the language as it was.
+a +1 number that writes Spanish gets Spanish. Counted: common function words of each language
+(words Spanish and Portuguese share count for neither), letters only one of them uses (ñ ¿ ¡;
+ã õ ç â ê ô), accents both use. A guess is `confident` when one side clearly wins on enough
+evidence; a short "ok" or a document number says nothing and leaves the language as it was.
+Other languages are not guessed: a contact set to French stays French (channel/contacts.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,18 @@ SPANISH_WORDS = frozenset(
 	ayuda ayudame ayúdame saber quisiera oye bien gracias estoy estás estas somos tenemos nada algo
 	""".split()
 )
+PORTUGUESE_WORDS = frozenset(
+	"""
+	o os as um uma uns umas do da dos das no na nos nas em e ou que é são por para com sem como
+	quando onde quanto quanta quantos quantas qual quais quem quero preciso pode posso tem têm tenho
+	me meu minha meus minhas você vocês seu sua nosso nossa este esta isto esse essa isso olá oi
+	obrigado obrigada bom boa dia dias tarde noite favor sim não muito mais mas também já hoje ontem
+	amanhã semana mês ano cliente clientes fatura faturas pedido pedidos preço preços conta deve
+	devem vendas estoque armazém falta faltam faz faça dá diga envie envia manda mande cria criar
+	ver lista fazer falar pessoa ainda agora lhe ajuda saber queria gostaria bem estou está estamos
+	temos nada algo tarefa vencidas quero ligar
+	""".split()
+)
 ENGLISH_WORDS = frozenset(
 	"""
 	the a an of and or to in on is are was were be for with without how what when where which who
@@ -34,17 +48,22 @@ ENGLISH_WORDS = frozenset(
 	have has need want talk person it its from by at any all
 	""".split()
 )
-# words both languages use (or that are too short to tell): never counted
+# words two languages use (or that are too short to tell): never counted
 SHARED = frozenset({"a", "no", "me", "he", "son", "come", "sin", "sales", "final", "total", "ok"})
-SPANISH_MARKS = re.compile(r"[ñáéíóúü¿¡]")
-WORD = re.compile(r"[a-zñáéíóúü]+")
+SPANISH_ONLY = SPANISH_WORDS - PORTUGUESE_WORDS - SHARED
+PORTUGUESE_ONLY = PORTUGUESE_WORDS - SPANISH_WORDS - SHARED
+ENGLISH_ONLY = ENGLISH_WORDS - SHARED
+SPANISH_MARKS = re.compile(r"[ñ¿¡]")
+PORTUGUESE_MARKS = re.compile(r"[ãõçâêôà]")
+IBERIAN_MARKS = re.compile(r"[áéíóú]")  # both write them
+WORD = re.compile(r"[a-zñáéíóúüãõçâêôà]+")
 
-MIN_EVIDENCE = 2  # at least this many telling words (a mark counts as one)
+MIN_EVIDENCE = 2  # at least this many telling words (marks count as at most two)
 
 
 @dataclass(frozen=True)
 class Guess:
-	language: str | None  # "es", "en" or None
+	language: str | None  # "es", "pt", "en" or None
 	confident: bool
 
 
@@ -52,12 +71,16 @@ def guess(text: str | None) -> Guess:
 	if not text or not text.strip() or text.strip().startswith("/"):
 		return Guess(None, False)
 	lowered = text.lower()
-	words = [w for w in WORD.findall(lowered) if w not in SHARED]
-	spanish = sum(1 for w in words if w in SPANISH_WORDS)
-	english = sum(1 for w in words if w in ENGLISH_WORDS)
-	spanish += min(2, len(SPANISH_MARKS.findall(lowered)))
-	if spanish == english:
+	words = WORD.findall(lowered)
+	iberian = len(IBERIAN_MARKS.findall(lowered))
+	scores = {
+		"es": sum(w in SPANISH_ONLY for w in words) + min(2, len(SPANISH_MARKS.findall(lowered)) + iberian),
+		"pt": sum(w in PORTUGUESE_ONLY for w in words)
+		+ min(2, len(PORTUGUESE_MARKS.findall(lowered)) + iberian),
+		"en": sum(w in ENGLISH_ONLY for w in words),
+	}
+	ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+	(language, winner), (_second, runner_up) = ranked[0], ranked[1]
+	if winner == runner_up:
 		return Guess(None, False)
-	language = "es" if spanish > english else "en"
-	winner, loser = max(spanish, english), min(spanish, english)
-	return Guess(language, winner >= MIN_EVIDENCE and winner >= 2 * loser + 1)
+	return Guess(language, winner >= MIN_EVIDENCE and winner >= 2 * runner_up + 1)

@@ -49,7 +49,8 @@ def run(turn) -> list:
 			user_name=frappe.db.get_value("User", user, "full_name") or user,
 			user=user,
 			company=frappe.defaults.get_user_default("Company", user=user),
-			language_hint={"es": "Spanish", "en": "English"}.get(turn.language, "English"),
+			# the contact's language by its own name (Español, Português…): the model answers in any
+			language_hint=frappe.db.get_value("Language", turn.language, "language_name") or "English",
 		),
 		history.for_turn(turn.conversation.name, turn.message.name, int(settings.history_turns or 0)),
 		user_content,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import frappe
+from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot.interpreter import media_input
@@ -133,14 +134,14 @@ def media_file(reference: str):
 
 	row = frappe.db.get_value(MESSAGE, reference or "", ["name", "user", "media_file"], as_dict=True)
 	if not row or not row.media_file or row.user != frappe.session.user:
-		raise CommandError("There is no photo or PDF to use: ask the user to send it again.")
+		raise CommandError(_("There is no photo or PDF to use: please send it again."))
 	name = frappe.db.get_value(
 		"File",
 		{"attached_to_doctype": MESSAGE, "attached_to_name": row.name, "file_url": row.media_file},
 		"name",
 	)
 	if not name:
-		raise CommandError("The photo or PDF is no longer stored: ask the user to send it again.")
+		raise CommandError(_("The photo or PDF is no longer stored: please send it again."))
 	return frappe.get_doc("File", name)
 
 
@@ -165,7 +166,7 @@ def bind(turn, command, arguments: dict) -> tuple[dict, str | None]:
 		return arguments, None
 	media = latest(turn)
 	if media is None:
-		return arguments, "The user has sent no photo or PDF recently: ask them to send it."
+		return arguments, _("No photo or PDF was sent recently: please send it first.")
 	return {**arguments, MEDIA_ARGUMENT: media.message}, None
 
 

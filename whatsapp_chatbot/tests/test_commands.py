@@ -202,7 +202,8 @@ class TestGenericReadsAreChecked(f.InterpreterTestCase):
 			echo_result(),
 		)
 		[reply] = self.say("lista facturas")
-		self.assertIn("no document type", self.body(reply))
+		# in the language the user writes (the model reads it and answers in it too)
+		self.assertIn("No existe un tipo de documento", self.body(reply))
 		self.openai.script(
 			call(
 				"find_documents",
@@ -217,5 +218,5 @@ class TestGenericReadsAreChecked(f.InterpreterTestCase):
 			echo_result(),
 		)
 		[reply] = self.say("clientes")
-		self.assertIn("has no field", self.body(reply))
+		self.assertIn("no tiene el campo", self.body(reply))
 		self.assertEqual(frappe.get_last_doc("Chatbot Command").status, "Failed")

@@ -260,7 +260,7 @@ class TestMediaIn(f.InterpreterTestCase):
 		# the preview: what was read and what it matched; nothing written yet
 		body = self.body(preview)
 		self.assertIn(self.supplier, body)
-		self.assertIn(f"tax id {self.tax_id}", body)
+		self.assertIn(f"identificador fiscal {self.tax_id}", body)  # in the Spanish writer's language
 		self.assertIn("SKU-1", body)
 		self.assertIn("TUERCA-M8", body)
 		self.assertIn("✓", body)
@@ -353,7 +353,10 @@ class TestMediaIn(f.InterpreterTestCase):
 		)
 		[question] = self.send_media(samples.bill_photo(self.bill), caption="regístrala")
 		self.assertEqual(self.body(question), "¿Cuál Widget es, el Azul o el Rojo?")
-		self.assertIn("No single item matches line 2", self.openai.requests[1]["messages"][-1]["content"])
+		self.assertIn(
+			"Ningún artículo coincide de forma única con línea 2",
+			self.openai.requests[1]["messages"][-1]["content"],
+		)
 		[preview] = self.say("el azul, SKU-1", self.BUYER_MX)
 		body = self.body(preview)
 		self.assertIn("100 x TUERCA-M8 @", body)

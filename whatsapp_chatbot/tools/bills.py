@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 
 import frappe
+from frappe import _
 from frappe.utils import flt, getdate, nowdate
 
+from whatsapp_chatbot import i18n
 from whatsapp_chatbot.media.current import media_file
 from whatsapp_chatbot.tools.erpnext import money
 from whatsapp_chatbot.tools.errors import CommandError
@@ -46,10 +48,12 @@ def match_supplier(name: str | None, tax_id: str | None) -> tuple[str, str]:
 				"Supplier", filters={"tax_id": value, "disabled": 0}, pluck="name", limit_page_length=6
 			)
 			if len(found) == 1:
-				return found[0], f"tax id {tax_id}"
+				return found[0], _("tax id {tax_id}").format(tax_id=tax_id)
 			if len(found) > 1:
 				raise CommandError(
-					f"Several suppliers have tax id {tax_id}: {', '.join(found[:5])}. Ask the user which one."
+					_("Several suppliers have tax id {tax_id}: {names}. Which one is it?").format(
+						tax_id=tax_id, names=", ".join(found[:5])
+					)
 				)
 	name = (name or "").strip()
 	if name:
@@ -58,15 +62,23 @@ def match_supplier(name: str | None, tax_id: str | None) -> tuple[str, str]:
 				"Supplier", filters={**filters, "disabled": 0}, pluck="name", limit_page_length=6
 			)
 			if len(found) == 1:
-				return found[0], "name"
+				return found[0], _("name")
 			if len(found) > 1:
 				raise CommandError(
-					f"Several suppliers match {name!r}: {', '.join(found[:5])}. Ask the user which one."
+					_("Several suppliers match “{supplier}”: {names}. Which one is it?").format(
+						supplier=name, names=", ".join(found[:5])
+					)
 				)
-	read = " / ".join(x for x in (repr(name) if name else "", f"tax id {tax_id}" if tax_id else "") if x)
+	read = " / ".join(
+		x
+		for x in (f"“{name}”" if name else "", _("tax id {tax_id}").format(tax_id=tax_id) if tax_id else "")
+		if x
+	)
 	raise CommandError(
-		f"No supplier in ERPNext matches {read or 'the bill'} (or the user may not see it). Suppliers "
-		"are never created from a bill: ask the user which existing supplier it is, or to create it first."
+		_(
+			"No supplier in ERPNext matches {read} (or you may not see it). Suppliers are never created "
+			"from a bill: say which existing supplier it is, or create it first."
+		).format(read=read or "?")
 	)
 
 
@@ -87,14 +99,14 @@ def match_item(line: dict, supplier: str) -> tuple[str | None, str]:
 	if parents:
 		readable = frappe.get_list("Item", filters={"name": ("in", parents)}, pluck="name")
 		if len(readable) == 1:
-			return readable[0], "supplier part no"
+			return readable[0], _("supplier part no")
 	for filters in (
 		{"item_name": description},
 		{"item_name": ("like", f"%{description}%")},
 	):
 		found = frappe.get_list("Item", filters={**filters, "disabled": 0}, pluck="name", limit_page_length=3)
 		if len(found) == 1:
-			return found[0], "name"
+			return found[0], _("name")
 		if len(found) > 1:
 			return None, ""
 	return None, ""
@@ -105,7 +117,7 @@ def _company() -> str:
 		"Global Defaults", "default_company"
 	)
 	if not company:
-		raise CommandError("No default company is set for your user.")
+		raise CommandError(_("No default company is set for your user."))
 	return company
 
 
@@ -133,7 +145,11 @@ def build(
 			limit_page_length=1,
 		)
 		if existing:
-			raise CommandError(f"Bill {bill_no} of {supplier} is already in ERPNext as {existing[0]}.")
+			raise CommandError(
+				_("Bill {bill} of {supplier} is already in ERPNext as {name}.").format(
+					bill=bill_no, supplier=supplier, name=existing[0]
+				)
+			)
 	company = _company()
 	currency = frappe.get_cached_value("Company", company, "default_currency")
 	doc = frappe.new_doc(DOCTYPE)
@@ -148,41 +164,60 @@ def build(
 	) or frappe.db.get_single_value("Buying Settings", "buying_price_list")
 
 	read_sum = sum(flt(line["qty"]) * flt(line["rate"]) for line in lines)
+	read = supplier_name or "?"
+	if supplier_tax_id:
+		read += f" ({_('tax id {tax_id}').format(tax_id=supplier_tax_id)})"
 	report = [
-		f"*Read from {source.file_name}:* {supplier_name or '?'}"
-		+ (f" (tax id {supplier_tax_id})" if supplier_tax_id else "")
-		+ f", bill {bill_no or '?'} of {_date(bill_date)}, {len(lines)} line(s)"
-		+ (f", total {money(total, currency)}" if total is not None else ""),
-		f"*Supplier:* {supplier} (matched by {supplier_how})",
+		_("*Read from {file}:* {supplier}, bill {bill} of {date}, {count} line(s)").format(
+			file=source.file_name, supplier=read, bill=bill_no or "?", date=_date(bill_date), count=len(lines)
+		)
+		+ (", " + _("total {amount}").format(amount=money(total, currency)) if total is not None else ""),
+		_("*Supplier:* {supplier} (matched by {how})").format(supplier=supplier, how=supplier_how),
 	]
 	wanted = []  # (item_code, qty, rate, description)
 	if one_expense_line:
 		item = frappe.db.get_single_value("WhatsApp Chatbot Settings", "bill_expense_item")
 		if not item:
 			raise CommandError(
-				"No default expense item is set in WhatsApp Chatbot Settings: match the lines to items "
-				"instead, or ask a manager to set one."
+				_(
+					"No default expense item is set in WhatsApp Chatbot Settings: match the lines to items "
+					"instead, or ask a manager to set one."
+				)
 			)
 		summary = "; ".join(line.get("description") or "" for line in lines)
-		wanted.append((item, 1.0, read_sum, f"{bill_no or 'Bill'}: {summary}"[:140]))
-		report.append(f"• All {len(lines)} line(s) as one expense line on *{item}*")
+		wanted.append((item, 1.0, read_sum, f"{bill_no or _('Bill')}: {summary}"[:140]))
+		report.append(
+			_("• All {count} line(s) as one expense line on *{item}*").format(count=len(lines), item=item)
+		)
 	else:
 		unmatched = []
 		for index, line in enumerate(lines, start=1):
 			code, how = match_item(line, supplier)
 			if not code:
-				unmatched.append(f"line {index} “{line.get('description')}”")
+				unmatched.append(
+					_("line {number} “{description}”").format(
+						number=index, description=line.get("description")
+					)
+				)
 				continue
 			wanted.append((code, flt(line["qty"]), flt(line["rate"]), None))
-			shown = f" (read “{line.get('description')}”, by {how})" if how != "code" else ""
+			shown = (
+				" ("
+				+ _("read “{description}”, by {how}").format(description=line.get("description"), how=how)
+				+ ")"
+				if how != "code"
+				else ""
+			)
 			report.append(
-				f"• {flt(line['qty']):g} x {code}{shown} @ {money(line['rate'], currency)}"
+				f"• {i18n.number(line['qty'])} x {code}{shown} @ {money(line['rate'], currency)}"
 				f" = {money(flt(line['qty']) * flt(line['rate']), currency)}"
 			)
 		if unmatched:
 			raise CommandError(
-				f"No single item matches {', '.join(unmatched)}. Ask the user for the item code of each, "
-				"or whether to book the whole bill as one expense line."
+				_(
+					"No single item matches {lines}. Say the item code of each, or whether to book the whole "
+					"bill as one expense line."
+				).format(lines=", ".join(unmatched))
 			)
 	for code, qty, rate, description in wanted:
 		row = doc.append("items", {"item_code": code, "qty": qty})
@@ -197,12 +232,16 @@ def build(
 			row.description = description
 	doc.run_method("calculate_taxes_and_totals")
 	report += totals_check(lines, total, taxes, currency)
-	report.append(f"*Draft total: {money(doc.grand_total, currency)}* · {source.file_name} will be attached")
+	report.append(
+		_("*Draft total: {amount}* · {file} will be attached").format(
+			amount=money(doc.grand_total, currency), file=source.file_name
+		)
+	)
 	return doc, source, report
 
 
 def _date(value) -> str:
-	return frappe.format(getdate(value), {"fieldtype": "Date"}) if value else "?"
+	return i18n.date(value) if value else "?"
 
 
 def totals_check(lines: list[dict], total, taxes, currency) -> list[str]:
@@ -211,25 +250,43 @@ def totals_check(lines: list[dict], total, taxes, currency) -> list[str]:
 	lines_sum = sum(flt(line["qty"]) * flt(line["rate"]) for line in lines)
 	if total is not None:
 		expected = lines_sum + flt(taxes)
-		taxes_text = f" + taxes {money(taxes, currency)}" if taxes else ""
+		amounts = {
+			"lines": money(lines_sum, currency),
+			"taxes": money(taxes, currency),
+			"expected": money(expected, currency),
+			"total": money(total, currency),
+			"difference": money(flt(total) - expected, currency),
+		}
 		if abs(expected - flt(total)) > TOLERANCE:
-			notes.append(
-				f"⚠ The lines add up to {money(lines_sum, currency)}{taxes_text} = {money(expected, currency)}, "
-				f"but the bill's total is {money(total, currency)} (difference "
-				f"{money(flt(total) - expected, currency)}): check the reading before confirming."
+			mismatch = (
+				_(
+					"⚠ The lines add up to {lines} + taxes {taxes} = {expected}, but the bill's total is "
+					"{total} (difference {difference}): check the reading before confirming."
+				)
+				if taxes
+				else _(
+					"⚠ The lines add up to {expected}, but the bill's total is {total} (difference "
+					"{difference}): check the reading before confirming."
+				)
 			)
+			notes.append(mismatch.format(**amounts))
 		else:
-			notes.append(f"✓ Lines{taxes_text} add up to the bill's total ({money(total, currency)}).")
+			matched = (
+				_("✓ Lines + taxes {taxes} add up to the bill's total ({total}).")
+				if taxes
+				else _("✓ Lines add up to the bill's total ({total}).")
+			)
+			notes.append(matched.format(**amounts))
 	if taxes:
 		notes.append(
-			"Taxes read from the bill are not added to the draft: ERPNext applies your own tax setup."
+			_("Taxes read from the bill are not added to the draft: ERPNext applies your own tax setup.")
 		)
 	return notes
 
 
 def _preview(**arguments) -> str:
 	_doc, _source, report = build(**arguments)
-	return "\n".join([f"*{DOCTYPE}* (draft) from a supplier's bill", *report])
+	return "\n".join([_("*{doctype}* (draft) from a supplier's bill").format(doctype=_(DOCTYPE)), *report])
 
 
 @media_command(
@@ -254,7 +311,12 @@ def draft_purchase_invoice_from_bill(**arguments) -> Result:
 	doc.insert()
 	attach_file(source, doc)
 	return Result(
-		f"Created {DOCTYPE} *{doc.name}* (draft) for {doc.supplier}: "
-		f"{money(doc.grand_total, doc.currency)}, with {source.file_name} attached.",
+		_("Created {doctype} *{name}* (draft) for {supplier}: {amount}, with {file} attached.").format(
+			doctype=_(DOCTYPE),
+			name=doc.name,
+			supplier=doc.supplier,
+			amount=money(doc.grand_total, doc.currency),
+			file=source.file_name,
+		),
 		data={"doctype": DOCTYPE, "name": doc.name, "grand_total": doc.grand_total, "docstatus": 0},
 	)

@@ -13,6 +13,7 @@ Documents come back as what the source has: a Document here, a frappe._dict ther
 from __future__ import annotations
 
 import frappe
+from frappe import _
 
 from whatsapp_chatbot.tools.errors import CommandError
 
@@ -29,7 +30,7 @@ class LocalSource:
 			"DocType", {"name": ("like", name)}, "name"
 		)
 		if not resolved:
-			raise CommandError(f"There is no document type called {name!r}.")
+			raise CommandError(_("There is no document type called “{doctype}”.").format(doctype=name))
 		return frappe.get_meta(resolved)
 
 	def get_list(self, doctype: str, **options) -> list[dict]:
@@ -66,7 +67,7 @@ class LocalSource:
 
 		report = frappe.get_doc("Report", name)
 		if report.report_type not in ("Query Report", "Script Report"):
-			raise CommandError(f"{name} cannot be exported here.")
+			raise CommandError(_("{report} cannot be exported here.").format(report=_(name)))
 		if not report.is_permitted():
 			raise frappe.PermissionError(f"You may not run the report {name}")
 		return run(name, filters=filters, ignore_prepared_report=True)

@@ -9,8 +9,9 @@ SELECT on a remote site's database, read with its read-only user (executors/sql_
 from __future__ import annotations
 
 import frappe
-from frappe.utils import flt
+from frappe import _
 
+from whatsapp_chatbot import i18n
 from whatsapp_chatbot.tools.registry import LONG, READ, WRITE, Command, Result
 from whatsapp_chatbot.tools.schema import Param
 
@@ -42,7 +43,11 @@ def to_command(definition) -> Command:
 
 	def preview(**arguments) -> str:
 		shown = ", ".join(f"{k}={v}" for k, v in arguments.items() if v is not None)
-		return f"Run *{definition.command_name}*" + (f" with {shown}" if shown else "") + "?"
+		if shown:
+			return _("Run *{command}* with {arguments}?").format(
+				command=definition.command_name, arguments=shown
+			)
+		return _("Run *{command}*?").format(command=definition.command_name)
 
 	return Command(
 		name=definition.command_name,
@@ -99,12 +104,12 @@ def run_report(report_name: str, filters: dict, limit: int = 15) -> Result:
 			else dict(zip([c.get("fieldname") for c in columns], row, strict=False))
 		)
 		shown = [
-			f"{c.get('label')}: {_short(values.get(c.get('fieldname')))}"
+			f"{_(c.get('label') or '')}: {_short(values.get(c.get('fieldname')))}"
 			for c in columns[:5]
 			if values.get(c.get("fieldname")) not in (None, "")
 		]
 		lines.append("• " + " · ".join(shown))
-	text = f"*{report_name}* ({len(rows)} rows)\n" + "\n".join(lines)
+	text = f"*{_(report_name)}* ({_('{count} rows').format(count=len(rows))})\n" + "\n".join(lines)
 	return Result(text, data={"report": report_name, "rows": len(rows), "first_rows": rows[:limit]})
 
 
@@ -122,8 +127,8 @@ def as_result(value) -> Result:
 		return value
 	if isinstance(value, str):
 		return Result(value)
-	return Result(frappe.as_json(value, indent=None)[:3000] if value is not None else "Done.", data=value)
+	return Result(frappe.as_json(value, indent=None)[:3000] if value is not None else _("Done."), data=value)
 
 
 def _short(value) -> str:
-	return f"{flt(value):,.2f}" if isinstance(value, float) else str(value)
+	return i18n.number(value, decimals=2) if isinstance(value, float) else str(value)

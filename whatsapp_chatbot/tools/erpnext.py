@@ -4,8 +4,10 @@ pending orders. All through frappe.get_list as the session user, so ERPNext's pe
 from __future__ import annotations
 
 import frappe
-from frappe.utils import add_days, flt, fmt_money, getdate, nowdate
+from frappe import _
+from frappe.utils import add_days, flt, getdate, nowdate
 
+from whatsapp_chatbot import i18n
 from whatsapp_chatbot.tools import data
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Result, command
@@ -20,7 +22,7 @@ def resolve(doctype: str, text: str, title_field: str) -> str:
 	"""A document name from what the user typed: exact name, exact title, then a unique partial match."""
 	text = (text or "").strip()
 	if not text:
-		raise CommandError(f"Which {doctype}?")
+		raise CommandError(_("Which {doctype}?").format(doctype=_(doctype)))
 	if data.current().exists(doctype, text):
 		return text
 	for filters in (
@@ -32,12 +34,17 @@ def resolve(doctype: str, text: str, title_field: str) -> str:
 		if len(matches) == 1:
 			return matches[0]
 		if len(matches) > 1:
-			raise CommandError(f"Several {doctype} match {text!r}: {', '.join(matches[:5])}. Which one?")
-	raise CommandError(f"No {doctype} called {text!r} (or you may not see it).")
+			raise CommandError(
+				_("Several {doctype} match “{text}”: {names}. Which one?").format(
+					doctype=_(doctype), text=text, names=", ".join(matches[:5])
+				)
+			)
+	raise CommandError(
+		_("No {doctype} called “{text}” (or you may not see it).").format(doctype=_(doctype), text=text)
+	)
 
 
-def money(value, currency: str | None = None) -> str:
-	return fmt_money(flt(value), currency=currency)
+money = i18n.money  # amounts in the site's number format, with the currency's symbol
 
 
 @command(
@@ -61,12 +68,21 @@ def stock_balance(item, warehouse=None) -> Result:
 	uom = data.current().value("Item", item_code, "stock_uom")
 	total = sum(flt(r.actual_qty) for r in rows)
 	lines = [
-		f"• {r.warehouse}: {flt(r.actual_qty):g} {uom}"
-		+ (f" (reserved {flt(r.reserved_qty):g})" if r.reserved_qty else "")
+		(
+			_("• {warehouse}: {qty} {uom} ({reserved} reserved)")
+			if r.reserved_qty
+			else "• {warehouse}: {qty} {uom}"
+		).format(
+			warehouse=r.warehouse,
+			qty=i18n.number(r.actual_qty),
+			uom=uom,
+			reserved=i18n.number(r.reserved_qty),
+		)
 		for r in rows
 		if r.actual_qty or r.reserved_qty
 	]
-	text = f"*{item_code}* stock: {total:g} {uom}" + ("\n" + "\n".join(lines) if lines else "")
+	text = _("*{item}* stock: {qty} {uom}").format(item=item_code, qty=i18n.number(total), uom=uom)
+	text += "\n" + "\n".join(lines) if lines else ""
 	return Result(
 		text,
 		data={
@@ -104,12 +120,18 @@ def item_price(item, price_list=None) -> Result:
 		order_by="price_list asc",
 	)
 	if not rows:
-		return Result(f"{item_code} has no price in that list.", data={"item": item_code, "prices": []})
+		return Result(
+			_("{item} has no price in that list.").format(item=item_code),
+			data={"item": item_code, "prices": []},
+		)
 	lines = [
 		f"• {r.price_list}: {money(r.price_list_rate, r.currency)}" + (f" / {r.uom}" if r.uom else "")
 		for r in rows
 	]
-	return Result(f"*{item_code}* price:\n" + "\n".join(lines), data={"item": item_code, "prices": rows})
+	return Result(
+		_("*{item}* price:").format(item=item_code) + "\n" + "\n".join(lines),
+		data={"item": item_code, "prices": rows},
+	)
 
 
 @command(
@@ -141,9 +163,19 @@ def party_balance(party_type, party) -> Result:
 		group_by="currency",
 	)
 	if not rows:
-		return Result(f"*{name}*: nothing outstanding.", data={"party": name, "outstanding": 0})
-	lines = [f"{money(r.outstanding, r.currency)} in {r.invoices} invoice(s)" for r in rows]
-	return Result(f"*{name}* outstanding: " + "; ".join(lines), data={"party": name, "balances": rows})
+		return Result(
+			_("*{party}*: nothing outstanding.").format(party=name), data={"party": name, "outstanding": 0}
+		)
+	lines = [
+		_("{amount} in {count} invoice(s)").format(
+			amount=money(r.outstanding, r.currency), count=i18n.number(r.invoices)
+		)
+		for r in rows
+	]
+	return Result(
+		_("*{party}* outstanding: {amounts}").format(party=name, amounts="; ".join(lines)),
+		data={"party": name, "balances": rows},
+	)
 
 
 @command(
@@ -165,13 +197,21 @@ def overdue_invoices(customer=None, limit=None) -> Result:
 		limit_page_length=limit or 10,
 	)
 	if not rows:
-		return Result("No overdue invoices.", data={"invoices": []})
+		return Result(_("No overdue invoices."), data={"invoices": []})
 	today = getdate()
 	lines = [
-		f"• {r.name} · {r.customer} · {money(r.outstanding_amount, r.currency)} · {(today - getdate(r.due_date)).days} days late"
+		_("• {name} · {customer} · {amount} · {days} days late").format(
+			name=r.name,
+			customer=r.customer,
+			amount=money(r.outstanding_amount, r.currency),
+			days=(today - getdate(r.due_date)).days,
+		)
 		for r in rows
 	]
-	return Result(f"*Overdue invoices* ({len(rows)}):\n" + "\n".join(lines), data={"invoices": rows})
+	return Result(
+		_("*Overdue invoices* ({count}):").format(count=len(rows)) + "\n" + "\n".join(lines),
+		data={"invoices": rows},
+	)
 
 
 @command(
@@ -187,7 +227,7 @@ def overdue_invoices(customer=None, limit=None) -> Result:
 def sales_summary(from_date=None, to_date=None, top=None) -> Result:
 	start, end = getdate(from_date or add_days(nowdate(), -30)), getdate(to_date or nowdate())
 	if start > end:
-		raise CommandError("The period starts after it ends.")
+		raise CommandError(_("The period starts after it ends."))
 	filters = {"docstatus": 1, "is_return": 0, "posting_date": ("between", [start, end])}
 	top = top or 5
 	totals = frappe.get_list(
@@ -217,16 +257,21 @@ def sales_summary(from_date=None, to_date=None, top=None) -> Result:
 	total = flt(totals[0].total) if totals else 0
 	count = totals[0].invoices if totals else 0
 	text = [
-		f"*Sales {frappe.format(start, {'fieldtype': 'Date'})} – {frappe.format(end, {'fieldtype': 'Date'})}*: {money(total, currency)} in {count} invoice(s)"
+		_("*Sales {start} – {end}*: {amount} in {count} invoice(s)").format(
+			start=i18n.date(start), end=i18n.date(end), amount=money(total, currency), count=count
+		)
 	]
 	if customers:
 		text.append(
-			"Top customers:\n" + "\n".join(f"• {c.customer}: {money(c.total, currency)}" for c in customers)
+			_("Top customers:")
+			+ "\n"
+			+ "\n".join(f"• {c.customer}: {money(c.total, currency)}" for c in customers)
 		)
 	if items:
 		text.append(
-			"Top items:\n"
-			+ "\n".join(f"• {i.item_code}: {money(i.total, currency)} ({flt(i.qty):g})" for i in items)
+			_("Top items:")
+			+ "\n"
+			+ "\n".join(f"• {i.item_code}: {money(i.total, currency)} ({i18n.number(i.qty)})" for i in items)
 		)
 	return Result(
 		"\n".join(text),
@@ -263,15 +308,24 @@ def pending_purchase_orders(supplier=None, limit=None) -> Result:
 	return _pending_orders("Purchase Order", "Supplier", supplier, "schedule_date", "per_received", limit)
 
 
-# what each side of the business waits for, in the words the answer uses
-_PENDING = {
-	"Sales Order": ("Sales orders pending delivery", "delivery", "delivered"),
-	"Purchase Order": ("Purchase orders pending receipt", "expected", "received"),
-}
+def _pending_words(doctype: str) -> tuple[str, str, str]:
+	"""What each side of the business waits for, in the words of the answer: its title, what
+	saying there is none, and one order's line."""
+	if doctype == "Sales Order":
+		return (
+			_("Sales orders pending delivery"),
+			_("No sales orders pending delivery."),
+			_("• {name} · {party} · {amount} · delivery {date} · {percent}% delivered"),
+		)
+	return (
+		_("Purchase orders pending receipt"),
+		_("No purchase orders pending receipt."),
+		_("• {name} · {party} · {amount} · expected {date} · {percent}% received"),
+	)
 
 
 def _pending_orders(doctype, party_type, party, date_field, percent_field, limit) -> Result:
-	title, date_word, done_word = _PENDING[doctype]
+	title, none_pending, line = _pending_words(doctype)
 	party_field = frappe.scrub(party_type)
 	filters = {
 		"docstatus": 1,
@@ -288,10 +342,15 @@ def _pending_orders(doctype, party_type, party, date_field, percent_field, limit
 		limit_page_length=limit or 10,
 	)
 	if not rows:
-		return Result(f"No {title[0].lower()}{title[1:]}.", data={"orders": []})
+		return Result(none_pending, data={"orders": []})
 	lines = [
-		f"• {r.name} · {r[party_field]} · {money(r.grand_total, r.currency)} · {date_word} "
-		f"{frappe.format(r[date_field], {'fieldtype': 'Date'})} · {flt(r[percent_field]):g}% {done_word}"
+		line.format(
+			name=r.name,
+			party=r[party_field],
+			amount=money(r.grand_total, r.currency),
+			date=i18n.date(r[date_field]),
+			percent=i18n.number(r[percent_field]),
+		)
 		for r in rows
 	]
 	return Result(f"*{title}*:\n" + "\n".join(lines), data={"orders": rows})

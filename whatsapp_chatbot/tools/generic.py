@@ -8,6 +8,7 @@ conditions decide what comes back. Names are checked against the metadata first 
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import getdate
 
 from whatsapp_chatbot.tools import data, metadata
@@ -41,7 +42,7 @@ def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None
 	conditions = metadata.filters(meta, filters)
 	if count_only:
 		count = data.current().count(meta.name, conditions)
-		return Result(f"{meta.name}: {count}", data={"doctype": meta.name, "count": count})
+		return Result(f"{_(meta.name)}: {count}", data={"doctype": meta.name, "count": count})
 	columns = [metadata.field(meta, f) for f in fields] if fields else metadata.readable_fields(meta)
 	rows = data.current().get_list(
 		meta.name,
@@ -51,13 +52,15 @@ def find_documents(doctype, filters=None, fields=None, order_by=None, limit=None
 		limit_page_length=limit or 10,
 	)
 	if not rows:
-		return Result(f"No {meta.name} matches.", data={"doctype": meta.name, "rows": []})
+		return Result(
+			_("No {doctype} matches.").format(doctype=_(meta.name)), data={"doctype": meta.name, "rows": []}
+		)
 	lines = [
 		" · ".join(_show(meta, c, row.get(c)) for c in columns if row.get(c) not in (None, ""))
 		for row in rows
 	]
 	return Result(
-		f"*{meta.name}* ({len(rows)}):\n" + "\n".join(f"• {line}" for line in lines),
+		f"*{_(meta.name)}* ({len(rows)}):\n" + "\n".join(f"• {line}" for line in lines),
 		data={"doctype": meta.name, "rows": rows},
 	)
 
@@ -72,7 +75,7 @@ def get_document(doctype, name) -> Result:
 	meta = metadata.doctype(doctype)
 	doc = metadata.readable_document(doctype, name, meta)
 	fields = {}
-	lines = [f"*{meta.name} {doc.name}*"]
+	lines = [f"*{_(meta.name)} {doc.name}*"]
 	for df in meta.fields:
 		value = doc.get(df.fieldname)
 		if value in (None, "", 0, []) or df.fieldtype in metadata.HIDDEN_TYPES:
@@ -81,14 +84,14 @@ def get_document(doctype, name) -> Result:
 			child_meta = data.current().meta(df.options)
 			columns = [c.fieldname for c in child_meta.fields if c.in_list_view][:5]
 			fields[df.fieldname] = [{c: child.get(c) for c in columns} for child in value[:20]]
-			lines.append(f"{df.label}:")
+			lines.append(f"{_(df.label)}:")
 			lines += [
 				f"  • {' · '.join(_show(child_meta, c, child.get(c)) for c in columns if child.get(c))}"
 				for child in value[:20]
 			]
 		elif df.permlevel == 0 and not df.hidden and df.fieldtype not in frappe.model.no_value_fields:
 			fields[df.fieldname] = value
-			lines.append(f"{df.label}: {_show(meta, df.fieldname, value)}")
+			lines.append(f"{_(df.label)}: {_show(meta, df.fieldname, value)}")
 	return Result(
 		"\n".join(lines[:60]),
 		data={"doctype": meta.name, "name": doc.name, "docstatus": doc.docstatus, "fields": fields},
@@ -137,9 +140,10 @@ def totals_by_group(
 		for row in rows
 	]
 	total = sum(row["total"] or 0 for row in rows)
-	text = f"*{meta.name}: {meta.get_label(sum_field)} by {meta.get_label(group_by)}*\n" + (
-		"\n".join(lines) or "Nothing in that period."
+	title = _("*{doctype}: {total} by {group}*").format(
+		doctype=_(meta.name), total=_(meta.get_label(sum_field)), group=_(meta.get_label(group_by))
 	)
+	text = title + "\n" + ("\n".join(lines) or _("Nothing in that period."))
 	return Result(text, data={"doctype": meta.name, "groups": rows, "total_of_shown": total})
 
 
@@ -158,7 +162,7 @@ def _order_by(meta, order_by: str | None) -> str:
 	parts = order_by.split()
 	direction = parts[1].lower() if len(parts) > 1 else "asc"
 	if direction not in ("asc", "desc"):
-		raise metadata.CommandError("Sort direction is asc or desc.")
+		raise metadata.CommandError(_("Sort direction is asc or desc."))
 	return f"`tab{meta.name}`.`{metadata.field(meta, parts[0])}` {direction}"
 
 

@@ -9,8 +9,10 @@ handlers accept only a message of the user they run as.
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import flt
 
+from whatsapp_chatbot import i18n
 from whatsapp_chatbot.media.current import MEDIA_ARGUMENT, file_bytes, media_file
 from whatsapp_chatbot.tools import metadata
 from whatsapp_chatbot.tools.errors import CommandError
@@ -64,7 +66,11 @@ def attach_file(source, doc) -> object:
 			"file_name": ("like", f"{stem}%"),
 		},
 	):
-		raise CommandError(f"{source.file_name} is already attached to {doc.doctype} {doc.name}.")
+		raise CommandError(
+			_("{file} is already attached to {doctype} {name}.").format(
+				file=source.file_name, doctype=_(doc.doctype), name=doc.name
+			)
+		)
 	copy = frappe.get_doc(
 		{
 			"doctype": "File",
@@ -82,7 +88,7 @@ def attach_file(source, doc) -> object:
 
 def describe_file(source) -> str:
 	size = flt(source.file_size or 0) / 1024
-	shown = f"{size / 1024:.1f} MB" if size >= 1024 else f"{max(1, round(size))} KB"
+	shown = f"{i18n.number(round(size / 1024, 1))} MB" if size >= 1024 else f"{max(1, round(size))} KB"
 	return f"*{source.file_name}* ({shown})"
 
 
@@ -95,7 +101,9 @@ def _writable(doctype: str, name: str):
 
 def _preview_attach(doctype, name, media=None) -> str:
 	doc = _writable(doctype, name)
-	return f"Attach {describe_file(media_file(media))} to {doc.doctype} *{doc.name}*?"
+	return _("Attach {file} to {doctype} *{name}*?").format(
+		file=describe_file(media_file(media)), doctype=_(doc.doctype), name=doc.name
+	)
 
 
 @media_command(
@@ -110,6 +118,8 @@ def attach_media_to_document(doctype, name, media=None) -> Result:
 	source = media_file(media)
 	attach_file(source, doc)
 	return Result(
-		f"Attached {describe_file(source)} to {doc.doctype} *{doc.name}*.",
+		_("Attached {file} to {doctype} *{name}*.").format(
+			file=describe_file(source), doctype=_(doc.doctype), name=doc.name
+		),
 		data={"doctype": doc.doctype, "name": doc.name, "file": source.file_name},
 	)

@@ -4,6 +4,7 @@ query is built: there is no free SQL, and no way to name a column that does not 
 from __future__ import annotations
 
 import frappe
+from frappe import _
 
 from whatsapp_chatbot.tools import data
 from whatsapp_chatbot.tools.errors import CommandError
@@ -28,7 +29,7 @@ def doctype(name: str):
 	not a child table or single."""
 	meta = data.current().meta(name)
 	if meta.istable or meta.issingle:
-		raise CommandError(f"{meta.name} cannot be listed on its own.")
+		raise CommandError(_("{doctype} cannot be listed on its own.").format(doctype=_(meta.name)))
 	return meta
 
 
@@ -42,7 +43,7 @@ def field(meta, fieldname: str, types: set[str] | None = None) -> str:
 	fieldname = (fieldname or "").strip()
 	if fieldname in STANDARD_FIELDS:
 		if types and STANDARD_FIELDS[fieldname] not in types:
-			raise CommandError(f"{fieldname} cannot be used here.")
+			raise CommandError(_("{field} cannot be used here.").format(field=fieldname))
 		return fieldname
 	df = meta.get_field(fieldname)
 	if (
@@ -51,20 +52,28 @@ def field(meta, fieldname: str, types: set[str] | None = None) -> str:
 		or df.fieldtype in frappe.model.table_fields
 		or df.fieldtype in frappe.model.no_value_fields
 	):
-		raise CommandError(f"{meta.name} has no field {fieldname!r}.")
+		raise CommandError(
+			_("{doctype} has no field “{field}”.").format(doctype=_(meta.name), field=fieldname)
+		)
 	if types and df.fieldtype not in types:
-		raise CommandError(f"{meta.name}.{fieldname} is not a {'/'.join(sorted(types))} field.")
+		raise CommandError(
+			_("{doctype}.{field} is not a {types} field.").format(
+				doctype=meta.name, field=fieldname, types="/".join(_(t) for t in sorted(types))
+			)
+		)
 	return fieldname
 
 
 def parse_condition(text: str) -> tuple[str, str, str]:
 	"""'posting_date >= 2026-01-01' → ('posting_date', '>=', '2026-01-01')."""
-	field_name, _, rest = (text or "").strip().partition(" ")
+	field_name, _space, rest = (text or "").strip().partition(" ")
 	rest = rest.strip()
 	for operator in sorted(OPERATORS, key=len, reverse=True):  # ">=" before ">", "not in" before "in"
 		if rest.lower().startswith(operator + " ") or rest.lower() == operator:
 			return field_name, operator, rest[len(operator) :].strip().strip("'\"")
-	raise CommandError(f"Cannot read the condition {text!r}: use 'field operator value'.")
+	raise CommandError(
+		_("Cannot read the condition “{condition}”: use 'field operator value'.").format(condition=text)
+	)
 
 
 def filters(meta, conditions: list[str] | None) -> list[list]:
@@ -75,7 +84,7 @@ def filters(meta, conditions: list[str] | None) -> list[list]:
 		if operator in ("in", "not in"):
 			value = [v.strip() for v in value.split(",") if v.strip()]
 		if operator == "is" and value not in ("set", "not set"):
-			raise CommandError("The operator 'is' takes 'set' or 'not set'.")
+			raise CommandError(_("The operator 'is' takes 'set' or 'not set'."))
 		result.append([meta.name, field(meta, fieldname), operator, value])
 	return result
 

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from whatsapp_chatbot.msgids import _
+
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # OpenAI: ≤64 chars of a-zA-Z0-9_-
 
 
@@ -92,39 +94,55 @@ def validate(value: Any, schema: dict, path: str = "arguments") -> list[str]:
 	types = types if isinstance(types, list) else [types]
 	if value is None:
 		if "null" not in types:
-			errors.append(f"{path} is required")
+			errors.append(_("{path} is required").format(path=path))
 		return errors
 	kind = _json_type(value)
 	if not any(_matches(kind, t) for t in types if t != "null"):
-		errors.append(f"{path} must be {' or '.join(t for t in types if t != 'null')}, not {kind}")
+		errors.append(
+			_("{path} must be {types}, not {kind}").format(
+				path=path, types=" | ".join(t for t in types if t != "null"), kind=kind
+			)
+		)
 		return errors
 	if "enum" in schema and value not in schema["enum"]:
-		errors.append(f"{path} must be one of {', '.join(repr(v) for v in schema['enum'] if v is not None)}")
+		errors.append(
+			_("{path} must be one of {values}").format(
+				path=path, values=", ".join(repr(v) for v in schema["enum"] if v is not None)
+			)
+		)
 	if kind == "string":
 		if "maxLength" in schema and len(value) > schema["maxLength"]:
-			errors.append(f"{path} is longer than {schema['maxLength']} characters")
+			errors.append(
+				_("{path} is longer than {count} characters").format(path=path, count=schema["maxLength"])
+			)
 		if schema.get("format") == "date" and not _is_date(value):
-			errors.append(f"{path} must be a date as YYYY-MM-DD")
+			errors.append(_("{path} must be a date as YYYY-MM-DD").format(path=path))
 	if kind in ("integer", "number"):
 		if "minimum" in schema and value < schema["minimum"]:
-			errors.append(f"{path} must be at least {schema['minimum']}")
+			errors.append(_("{path} must be at least {minimum}").format(path=path, minimum=schema["minimum"]))
 		if "maximum" in schema and value > schema["maximum"]:
-			errors.append(f"{path} must be at most {schema['maximum']}")
+			errors.append(_("{path} must be at most {maximum}").format(path=path, maximum=schema["maximum"]))
 	if kind == "array":
 		if "minItems" in schema and len(value) < schema["minItems"]:
-			errors.append(f"{path} needs at least {schema['minItems']} item(s)")
+			errors.append(
+				_("{path} needs at least {count} item(s)").format(path=path, count=schema["minItems"])
+			)
 		for index, item in enumerate(value):
 			errors += validate(item, schema.get("items", {}), f"{path}[{index}]")
 	if kind == "object":
 		properties = schema.get("properties", {})
 		if schema.get("additionalProperties") is False:
-			errors += [f"{path}.{name} is not a known parameter" for name in value if name not in properties]
+			errors += [
+				_("{path} is not a known parameter").format(path=f"{path}.{name}")
+				for name in value
+				if name not in properties
+			]
 		for name in schema.get("required", []):
 			if name not in value:
 				sub = properties.get(name, {})
 				nullable = isinstance(sub.get("type"), list) and "null" in sub["type"]
 				if not nullable:
-					errors.append(f"{path}.{name} is required")
+					errors.append(_("{path} is required").format(path=f"{path}.{name}"))
 		for name, sub in properties.items():
 			if name in value:
 				errors += validate(value[name], sub, f"{path}.{name}")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from whatsapp_chatbot.msgids import _
+
 FORBIDDEN_WORDS = {
 	# writes and DDL
 	"insert",
@@ -99,31 +101,35 @@ def check_select(sql: str, parameters: set[str] | frozenset[str] = frozenset()) 
 	Returns the placeholder names in order of appearance."""
 	text = (sql or "").strip()
 	if not text:
-		raise UnsafeQuery("The query is empty.")
+		raise UnsafeQuery(_("The query is empty."))
 	code, placeholders = _code_outside_literals(text)
 	code = code.rstrip()
 	if code.endswith(";"):
 		code = code[:-1].rstrip()
 	if ";" in code:
-		raise UnsafeQuery("Only one statement is allowed (there is a ';' in the middle).")
+		raise UnsafeQuery(_("Only one statement is allowed (there is a ';' in the middle)."))
 	words = [w.lower() for w in WORD.findall(code)]
 	if not words or words[0] not in ("select", "with"):
-		raise UnsafeQuery("The query must start with SELECT (or WITH … SELECT).")
+		raise UnsafeQuery(_("The query must start with SELECT (or WITH … SELECT)."))
 	for word in words:
 		if word in FORBIDDEN_WORDS:
 			raise UnsafeQuery(
-				f"{word.upper()} is not allowed in a report query (a column of that name goes in `backticks`)."
+				_(
+					"{word} is not allowed in a report query (a column of that name goes in `backticks`)."
+				).format(word=word.upper())
 			)
 	if words[0] == "with" and "select" not in _top_level_words(code):
-		raise UnsafeQuery("A WITH query must end in a SELECT.")
+		raise UnsafeQuery(_("A WITH query must end in a SELECT."))
 	if ":=" in code:
-		raise UnsafeQuery("Assigning variables (:=) is not allowed in a report query.")
+		raise UnsafeQuery(_("Assigning variables (:=) is not allowed in a report query."))
 	if "@" in code:
-		raise UnsafeQuery("Variables (@name) are not allowed in a report query.")
+		raise UnsafeQuery(_("Variables (@name) are not allowed in a report query."))
 	unknown = sorted(set(placeholders) - set(parameters))
 	if unknown:
 		raise UnsafeQuery(
-			"Placeholders without a parameter of that name: " + ", ".join(f"%({n})s" for n in unknown)
+			_("Placeholders without a parameter of that name: {names}").format(
+				names=", ".join(f"%({n})s" for n in unknown)
+			)
 		)
 	return placeholders
 
@@ -140,12 +146,14 @@ def _code_outside_literals(text: str) -> tuple[str, list[str]]:
 			end = _closing_quote(text, i)
 			literal = text[i + 1 : end]
 			if ch != "`" and "%" in literal.replace("%%", ""):
-				raise UnsafeQuery("Write a literal % as %% (the driver formats the query with %).")
+				raise UnsafeQuery(_("Write a literal % as %% (the driver formats the query with %)."))
 			out.append(ch + " " * (end - i - 1) + ch)
 			i = end + 1
 			continue
 		if text.startswith(("--", "/*"), i) or ch == "#":
-			raise UnsafeQuery("Comments are not allowed in a report query (MySQL can run code inside them).")
+			raise UnsafeQuery(
+				_("Comments are not allowed in a report query (MySQL can run code inside them).")
+			)
 		if ch == "%":
 			match = PLACEHOLDER.match(text, i)
 			if match:
@@ -157,9 +165,9 @@ def _code_outside_literals(text: str) -> tuple[str, list[str]]:
 				out.append(" %% ")
 				i += 2
 				continue
-			raise UnsafeQuery("Parameters are written %(name)s; a literal % is written %%.")
+			raise UnsafeQuery(_("Parameters are written %(name)s; a literal % is written %%."))
 		if ch == "\\":
-			raise UnsafeQuery("Backslashes are only allowed inside quoted strings.")
+			raise UnsafeQuery(_("Backslashes are only allowed inside quoted strings."))
 		out.append(ch)
 		i += 1
 	return "".join(out), placeholders
@@ -189,4 +197,4 @@ def _closing_quote(text: str, start: int) -> int:
 				continue
 			return i
 		i += 1
-	raise UnsafeQuery("A quoted string or name is not closed.")
+	raise UnsafeQuery(_("A quoted string or name is not closed."))

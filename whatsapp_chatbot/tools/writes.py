@@ -9,8 +9,10 @@ submit/cancel through the document's own permission checks.
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import add_days, flt, getdate, nowdate
 
+from whatsapp_chatbot import i18n
 from whatsapp_chatbot.tools import data, metadata
 from whatsapp_chatbot.tools.erpnext import money, resolve
 from whatsapp_chatbot.tools.errors import CommandError
@@ -32,13 +34,13 @@ LINE = Param(
 def build_sales_document(doctype, customer, items, delivery_date=None):
 	"""The unsaved document with prices and totals, as ERPNext would fill them."""
 	if doctype not in SALES_DOCTYPES:
-		raise CommandError(f"I can create {', '.join(SALES_DOCTYPES)}, not {doctype}.")
+		raise _not_a_sales_doctype(doctype)
 	customer = resolve("Customer", customer, "customer_name")
 	company = frappe.defaults.get_user_default("Company") or frappe.db.get_single_value(
 		"Global Defaults", "default_company"
 	)
 	if not company:
-		raise CommandError("No default company is set for your user.")
+		raise CommandError(_("No default company is set for your user."))
 	doc = frappe.new_doc(doctype)
 	doc.company = company
 	# without it ERPNext takes the site's default currency and asks for an exchange rate
@@ -73,16 +75,24 @@ def build_sales_document(doctype, customer, items, delivery_date=None):
 	return doc
 
 
+def _not_a_sales_doctype(doctype) -> CommandError:
+	return CommandError(
+		_("I can create {doctypes}, not {doctype}.").format(
+			doctypes=", ".join(_(d) for d in SALES_DOCTYPES), doctype=_(doctype)
+		)
+	)
+
+
 def describe(doc) -> str:
 	party = doc.get("party_name") or doc.get("customer")
-	lines = [f"*{doc.doctype}* (draft) for *{party}*"]
+	lines = [_("*{doctype}* (draft) for *{party}*").format(doctype=_(doc.doctype), party=party)]
 	lines += [
-		f"• {flt(row.qty):g} x {row.item_code} @ {money(row.rate, doc.currency)} = {money(row.amount, doc.currency)}"
+		f"• {i18n.number(row.qty)} x {row.item_code} @ {money(row.rate, doc.currency)} = {money(row.amount, doc.currency)}"
 		for row in doc.items
 	]
 	if flt(doc.total_taxes_and_charges):
-		lines.append(f"Taxes: {money(doc.total_taxes_and_charges, doc.currency)}")
-	lines.append(f"*Total: {money(doc.grand_total, doc.currency)}*")
+		lines.append(_("Taxes: {amount}").format(amount=money(doc.total_taxes_and_charges, doc.currency)))
+	lines.append(_("*Total: {amount}*").format(amount=money(doc.grand_total, doc.currency)))
 	return "\n".join(lines)
 
 
@@ -91,7 +101,7 @@ def remote_sales_values(doctype, customer, items, delivery_date=None) -> dict:
 	filled by the remote ERPNext when it saves, from its own price lists and the remote user's
 	defaults (company, currency)."""
 	if doctype not in SALES_DOCTYPES:
-		raise CommandError(f"I can create {', '.join(SALES_DOCTYPES)}, not {doctype}.")
+		raise _not_a_sales_doctype(doctype)
 	customer = resolve("Customer", customer, "customer_name")
 	values = {"doctype": doctype, "items": []}
 	values.update(
@@ -117,13 +127,16 @@ def _preview_sales(doctype, customer, items, delivery_date=None) -> str:
 		return describe(build_sales_document(doctype, customer, items, delivery_date))
 	values = remote_sales_values(doctype, customer, items, delivery_date)
 	lines = [
-		f"*{doctype}* (draft) on *{source.site}* for *{values.get('party_name') or values.get('customer')}*"
+		_("*{doctype}* (draft) on *{site}* for *{party}*").format(
+			doctype=_(doctype), site=source.site, party=values.get("party_name") or values.get("customer")
+		)
 	]
 	lines += [
-		f"• {row['qty']:g} x {row['item_code']}" + (f" @ {money(row['rate'])}" if "rate" in row else "")
+		f"• {i18n.number(row['qty'])} x {row['item_code']}"
+		+ (f" @ {money(row['rate'])}" if "rate" in row else "")
 		for row in values["items"]
 	]
-	lines.append(f"Prices and taxes from {source.site}'s price list.")
+	lines.append(_("Prices and taxes from the price list of {site}.").format(site=source.site))
 	return "\n".join(lines)
 
 
@@ -147,11 +160,13 @@ def create_sales_document(doctype, customer, items, delivery_date=None) -> Resul
 		doc = source.insert(remote_sales_values(doctype, customer, items, delivery_date))
 	else:
 		if not frappe.has_permission(doctype, "create"):
-			raise frappe.PermissionError(f"You may not create {doctype}")
+			raise frappe.PermissionError(_("You may not create {doctype}").format(doctype=_(doctype)))
 		doc = build_sales_document(doctype, customer, items, delivery_date)
 		doc.insert()
 	return Result(
-		f"Created {doc.doctype} *{doc.name}* (draft): {money(doc.grand_total, doc.currency)}",
+		_("Created {doctype} *{name}* (draft): {amount}").format(
+			doctype=_(doc.doctype), name=doc.name, amount=money(doc.grand_total, doc.currency)
+		),
 		data={"doctype": doc.doctype, "name": doc.name, "grand_total": doc.grand_total},
 	)
 
@@ -162,14 +177,25 @@ DOC_REF = {
 }
 
 
-def _submittable(doctype, name, docstatus: int, action: str):
+def _submittable(doctype, name, docstatus: int):
+	"""The document, if it is in `docstatus` (0: to submit, 1: to cancel)."""
 	meta = metadata.doctype(doctype)
 	if not meta.is_submittable:
-		raise CommandError(f"{meta.name} documents are not submitted or cancelled.")
+		raise CommandError(
+			_("{doctype} documents are not submitted or cancelled.").format(doctype=_(meta.name))
+		)
 	doc = metadata.readable_document(doctype, name, meta)
 	if doc.docstatus != docstatus:
-		state = {0: "a draft", 1: "submitted", 2: "cancelled"}[doc.docstatus]
-		raise CommandError(f"{doc.doctype} {doc.name} is {state}: it cannot be {action}.")
+		# one whole sentence per case: word order differs between languages
+		sentences = {
+			(1, 0): _("{doctype} {name} is already submitted: it cannot be submitted."),
+			(2, 0): _("{doctype} {name} is cancelled: it cannot be submitted."),
+			(0, 1): _("{doctype} {name} is a draft: it cannot be cancelled."),
+			(2, 1): _("{doctype} {name} is already cancelled: it cannot be cancelled."),
+		}
+		raise CommandError(
+			sentences[(doc.docstatus, docstatus)].format(doctype=_(doc.doctype), name=doc.name)
+		)
 	return doc
 
 
@@ -177,7 +203,7 @@ def _summary(doc) -> str:
 	total = doc.get("grand_total")
 	party = doc.get("customer") or doc.get("supplier") or doc.get("party_name") or ""
 	return (
-		f"{doc.doctype} *{doc.name}*"
+		f"{_(doc.doctype)} *{doc.name}*"
 		+ (f" · {party}" if party else "")
 		+ (f" · {money(total, doc.get('currency'))}" if total else "")
 	)
@@ -188,13 +214,15 @@ def _summary(doc) -> str:
 	"Submit a draft document.",
 	DOC_REF,
 	kind=WRITE,
-	preview=lambda doctype, name: f"Submit {_summary(_submittable(doctype, name, 0, 'submitted'))}?",
+	preview=lambda doctype, name: _("Submit {document}?").format(
+		document=_summary(_submittable(doctype, name, 0))
+	),
 	remote=True,
 )
 def submit_document(doctype, name) -> Result:
-	doc = data.current().submit(_submittable(doctype, name, 0, "submitted"))
+	doc = data.current().submit(_submittable(doctype, name, 0))
 	return Result(
-		f"Submitted {_summary(doc)}.",
+		_("Submitted {document}.").format(document=_summary(doc)),
 		data={"doctype": doc.doctype, "name": doc.name, "docstatus": doc.docstatus},
 	)
 
@@ -204,13 +232,15 @@ def submit_document(doctype, name) -> Result:
 	"Cancel a submitted document.",
 	DOC_REF,
 	kind=WRITE,
-	preview=lambda doctype, name: f"Cancel {_summary(_submittable(doctype, name, 1, 'cancelled'))}?",
+	preview=lambda doctype, name: _("Cancel {document}?").format(
+		document=_summary(_submittable(doctype, name, 1))
+	),
 	remote=True,
 )
 def cancel_document(doctype, name) -> Result:
-	doc = data.current().cancel(_submittable(doctype, name, 1, "cancelled"))
+	doc = data.current().cancel(_submittable(doctype, name, 1))
 	return Result(
-		f"Cancelled {_summary(doc)}.",
+		_("Cancelled {document}.").format(document=_summary(doc)),
 		data={"doctype": doc.doctype, "name": doc.name, "docstatus": doc.docstatus},
 	)
 
@@ -225,8 +255,9 @@ def cancel_document(doctype, name) -> Result:
 	kind=WRITE,
 	doctypes=("ToDo",),
 	preview=lambda description, date=None: (
-		f"New ToDo: {description}"
-		+ (f" ({frappe.format(getdate(date), {'fieldtype': 'Date'})})" if date else "")
+		_("New ToDo for {date}: {description}").format(description=description, date=i18n.date(date))
+		if date
+		else _("New ToDo: {description}").format(description=description)
 	),
 )
 def create_todo(description, date=None) -> Result:
@@ -238,7 +269,7 @@ def create_todo(description, date=None) -> Result:
 			"allocated_to": frappe.session.user,
 		}
 	).insert()
-	return Result(f"ToDo created ({todo.name}).", data={"name": todo.name})
+	return Result(_("ToDo created ({name}).").format(name=todo.name), data={"name": todo.name})
 
 
 @command(
@@ -246,11 +277,14 @@ def create_todo(description, date=None) -> Result:
 	"Add a comment to a document.",
 	{**DOC_REF, "text": Param("string", "", max_length=2000)},
 	kind=WRITE,
-	preview=lambda doctype, name, text: (
-		f"Comment on {metadata.readable_document(doctype, name).doctype} {name}: “{text}”"
+	preview=lambda doctype, name, text: _("Comment on {doctype} {name}: “{text}”").format(
+		doctype=_(metadata.readable_document(doctype, name).doctype), name=name, text=text
 	),
 )
 def add_comment(doctype, name, text) -> Result:
 	doc = metadata.readable_document(doctype, name)
 	comment = doc.add_comment("Comment", text)
-	return Result(f"Comment added to {doc.doctype} {doc.name}.", data={"comment": comment.name})
+	return Result(
+		_("Comment added to {doctype} {name}.").format(doctype=_(doc.doctype), name=doc.name),
+		data={"comment": comment.name},
+	)
