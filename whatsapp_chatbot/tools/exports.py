@@ -1,7 +1,8 @@
 """Exports that may take minutes: a filtered list of any readable DocType as XLSX, and any Query or
 Script Report the user may run, as XLSX or PDF. Both are long commands: above the size threshold
 they run on the `long` queue with progress; below it they run at once and still send the file.
-Built with what Frappe has: frappe.utils.xlsxutils (openpyxl) and frappe.utils.pdf (wkhtmltopdf).
+Built with what Frappe has: frappe.utils.xlsxutils (openpyxl) and frappe.utils.pdf (wkhtmltopdf);
+the PDF's page is tools/report_html (what users type and reports return is text there, never markup).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from frappe.utils import getdate
 from frappe.utils.xlsxutils import make_xlsx
 
 from whatsapp_chatbot.realtime import progress
-from whatsapp_chatbot.tools import data, metadata
+from whatsapp_chatbot.tools import data, metadata, report_html
 from whatsapp_chatbot.tools.definitions import with_default_company
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.generic import DOCTYPE, FILTERS
@@ -153,19 +154,9 @@ def _row(row, columns: list[dict]) -> list:
 
 
 def _pdf(title: str, filters: dict, labels: list[str], rows: list[list]) -> bytes:
+	"""The report printed by wkhtmltopdf from a page that is all text (report_html: escaped, nothing
+	on it to fetch), so a filter or a cell cannot make the server fetch a URL into the PDF."""
 	from frappe.utils.pdf import get_pdf
 
-	html = frappe.render_template(
-		"""<h2>{{ title }}</h2><p>{{ subtitle }}</p>
-<table border="1" cellspacing="0" cellpadding="3" style="border-collapse:collapse;font-size:9px">
-<tr>{% for l in labels %}<th>{{ l }}</th>{% endfor %}</tr>
-{% for r in rows %}<tr>{% for v in r %}<td>{{ v if v is not none else "" }}</td>{% endfor %}</tr>{% endfor %}
-</table>""",
-		{
-			"title": title,
-			"subtitle": ", ".join(f"{k}: {v}" for k, v in filters.items()),
-			"labels": labels,
-			"rows": rows,
-		},
-	)
+	html = report_html.render(title, filters, labels, rows)
 	return get_pdf(html, {"orientation": "Landscape"} if len(labels) > 6 else None)
