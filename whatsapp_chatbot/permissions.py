@@ -106,10 +106,55 @@ def default_remote_site(contact: str | None) -> str | None:
 	return site if site and site in remote_sites(contact) else None
 
 
+NEVER_MAPPED = ("Administrator", "Guest")
+# roles every user of a kind holds: they say nothing about how privileged someone is
+AUTOMATIC_ROLES = frozenset(("Administrator", "Guest", "All", "Desk User"))
+
+
+def may_map(user_to_map: str | None, acting_user: str | None = None, require_enabled: bool = True) -> bool:
+	"""May `acting_user` (default: the session user) point a WhatsApp number at `user_to_map`?
+
+	Mapping a number is handing out that User's powers to whoever holds the phone, so this is the
+	one rule every path that links a number to a User goes through (the Chatbot Contact form, REST,
+	Data Import, Link Staff, Remote Access rows and the Playground):
+	- Administrator and Guest are never mapped;
+	- a System Manager may map any other (enabled) User;
+	- a WhatsApp Chatbot Manager may map only a User who is not a System Manager and whose roles
+	  are all roles the manager holds: nobody more privileged than themself;
+	- anyone else maps nobody.
+
+	`require_enabled=False` is for the User a contact is being taken away from (or whose number is
+	changed): a departed, disabled employee's contact must still be re-linkable, but only by
+	someone who could have mapped them."""
+	if not user_to_map or user_to_map in NEVER_MAPPED:
+		return False
+	enabled = frappe.db.get_value("User", user_to_map, "enabled")
+	if enabled is None or (require_enabled and not enabled):
+		return False
+	acting_roles = set(frappe.get_roles(acting_user or frappe.session.user))
+	if "System Manager" in acting_roles:
+		return True
+	if MANAGER_ROLE not in acting_roles:
+		return False
+	roles = set(frappe.get_roles(user_to_map)) - AUTOMATIC_ROLES
+	return "System Manager" not in roles and roles <= acting_roles
+
+
+def require_may_map(user_to_map: str | None, require_enabled: bool = True) -> None:
+	if not may_map(user_to_map, require_enabled=require_enabled):
+		frappe.throw(
+			frappe._(
+				"You may not link a WhatsApp number to {0}: only a System Manager may map a User with"
+				" roles you do not hold (and Administrator never)"
+			).format(user_to_map),
+			frappe.PermissionError,
+		)
+
+
 def may_try_as(user: str | None) -> bool:
 	"""Who may chat as `user` in the Playground (commands run with that User's permissions): a
-	System Manager as anyone, a WhatsApp Chatbot Manager only as themself. Otherwise a chatbot
-	manager could act as the finance director by picking their contact."""
-	if not user:
+	System Manager as anyone they may map, a WhatsApp Chatbot Manager only as themself. Otherwise a
+	chatbot manager could act as the finance director by picking their contact."""
+	if not user or not may_map(user, require_enabled=False):  # a disabled User is refused later, saying so
 		return False
 	return user == frappe.session.user or "System Manager" in frappe.get_roles()

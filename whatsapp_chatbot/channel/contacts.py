@@ -71,15 +71,16 @@ def conversation_for(contact) -> frappe.model.document.Document:
 		conversation = frappe.get_doc(CONVERSATION, name)
 		idle_since = add_to_date(now_datetime(), hours=-CONVERSATION_IDLE_HOURS)
 		# a conversation a person took over stays theirs until they hand it back
-		if (
+		idle = (
 			conversation.status != "Human"
 			and conversation.last_message_at
 			and get_datetime(conversation.last_message_at) < idle_since
-		):
+		)
+		# its history is another User's results: the contact's new User starts afresh (the
+		# contact's on_update closes it already; this covers a User changed behind its back)
+		if idle or conversation.user != contact.user:
 			conversation.db_set("status", "Closed")
 		else:
-			if conversation.user != contact.user:
-				conversation.db_set("user", contact.user)
 			return conversation
 	return frappe.get_doc(
 		{

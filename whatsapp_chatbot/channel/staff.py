@@ -4,7 +4,8 @@ number, so a company is chatting in its first hour instead of typing contacts on
 `preview` says what would happen to each person; `link` creates exactly the rows the preview
 marked "create" (recomputed on the server, never taken from the browser) among those the manager
 ticked. Users without the WhatsApp Chatbot User role are listed and left alone: giving someone
-access to ERPNext from their phone is a decision, not a side effect.
+access to ERPNext from their phone is a decision, not a side effect. So are Users the manager may
+not map (permissions.may_map: more privileged than themself), with the reason.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from whatsapp_chatbot.channel.contacts import CONTACT
 from whatsapp_chatbot.channel.phone import InvalidNumber, calling_code, normalise
 
 CREATE, NO_ROLE, LINKED, INVALID, DUPLICATE = "create", "no_role", "linked", "invalid", "duplicate"
+NOT_ALLOWED = "not_allowed"
 
 
 def site_calling_code() -> str | None:
@@ -83,9 +85,14 @@ def preview() -> dict:
 				)
 			elif row["wa_id"] in seen:
 				row.update(action=DUPLICATE, reason=_("same number as {0}").format(seen[row["wa_id"]]))
+			elif not permissions.may_map(person["user"]):
+				row.update(
+					action=NOT_ALLOWED,
+					reason=_("has roles you do not hold: only a System Manager may link this User"),
+				)
 			elif not permissions.user_may_chat(person["user"]):
 				row.update(action=NO_ROLE, reason=_("no {0} role").format(permissions.CHAT_ROLE))
-		if row["wa_id"] and row["action"] in (CREATE, NO_ROLE):
+		if row["wa_id"] and row["action"] in (CREATE, NO_ROLE, NOT_ALLOWED):
 			seen.setdefault(row["wa_id"], person["user"])
 		rows.append(row)
 	return {
@@ -111,6 +118,6 @@ def link(users: list[str]) -> list[str]:
 				"profile_name": row["full_name"],
 				"enabled": 1,
 			}
-		).insert()  # as the manager: Chatbot Contact's own create permission applies
+		).insert()  # as the manager: Chatbot Contact's create permission and may_map apply
 		created.append(contact.name)
 	return created

@@ -13,6 +13,7 @@ const STAFF_STATUS = {
 	linked: __("Already linked"),
 	invalid: __("Invalid number"),
 	duplicate: __("Duplicate number"),
+	not_allowed: __("Not linked: more privileged than you"),
 };
 
 class LinkStaffDialog {
