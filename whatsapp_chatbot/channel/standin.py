@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 
 from whatsapp_chatbot import permissions
@@ -58,11 +59,13 @@ def contact_for_user(user: str):
 def refusal(contact) -> str | None:
 	"""Why the bot would refuse this contact, as on WhatsApp; None when it would answer."""
 	if not contact or not contact.name or not contact.user:
-		return "not linked to a user yet: the bot refuses it, as on WhatsApp"
+		return _("not linked to a user yet: the bot refuses it, as on WhatsApp")
 	if not contact.enabled:
-		return "this contact is disabled"
+		return _("this contact is disabled")
 	if not permissions.user_may_chat(contact.user):
-		return f"{contact.user} is disabled or lacks the role {permissions.CHAT_ROLE}"
+		return _("{user} is disabled or lacks the role {role}").format(
+			user=contact.user, role=permissions.CHAT_ROLE
+		)
 	return None
 
 
