@@ -171,6 +171,14 @@ class TestWhoMayMap(MappingTestCase):
 		with self.assertRaises(frappe.PermissionError):
 			client.set_value(CONTACT, directors.name, "user", self.manager)
 
+	def test_the_playground_goes_through_the_same_rule(self):
+		from whatsapp_chatbot.api import playground
+
+		frappe.set_user(self.sysman)  # may try as anyone they may map: never as Administrator
+		with self.assertRaises(frappe.PermissionError):
+			playground.start(user="Administrator")
+		self.assertEqual(playground.start(user=self.director)["user"], self.director)
+
 
 class TestRemoteAccessRows(MappingTestCase):
 	def setUp(self):
