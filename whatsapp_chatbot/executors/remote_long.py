@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from whatsapp_chatbot.executors.local import Outcome
 from whatsapp_chatbot.executors.remote import RemoteExecutor, site_for, user_text
 from whatsapp_chatbot.executors.rest import RemoteError
-from whatsapp_chatbot.realtime import follow, progress
+from whatsapp_chatbot.realtime import follow, progress, side_db
 from whatsapp_chatbot.tools.registry import SITE, Result
 
 API = "whatsapp_chatbot.api.remote"
@@ -32,28 +32,38 @@ def target(doc, arguments: dict) -> str | None:
 
 def run(doc, command, arguments: dict, site: str, language: str) -> Outcome:
 	executor = RemoteExecutor(site, doc.contact, language)
-	doc.db_set("remote_site", site)
+	_note(doc, "remote_site", site)
 	try:
 		client = executor.source().client
 		info = hello(client)
 	except RemoteError as e:
-		doc.db_set("remote_follow", f"not started: {e}")
+		_note(doc, "remote_follow", f"not started: {e}")
 		return Outcome(error=user_text(e, language, command.name), refused=e.kind == "forbidden")
 	if info is None and command.source == "definition":
 		error = RemoteError("needs_app", f"{command.name} is defined on this site only", site=site)
-		doc.db_set(
-			{"remote_follow": "not started: the remote site has no whatsapp_chatbot", "error": str(error)}
+		_note(
+			doc,
+			{"remote_follow": "not started: the remote site has no whatsapp_chatbot", "error": str(error)},
 		)
 		return Outcome(error=user_text(error, language, command.name))
 	if info is None:
-		doc.db_set(
-			"remote_follow", "REST calls from this site's long job: the remote site has no whatsapp_chatbot"
+		_note(
+			doc,
+			"remote_follow",
+			"REST calls from this site's long job: the remote site has no whatsapp_chatbot",
 		)
 		outcome = executor.execute(command, arguments, doc.run_as)
 		if not outcome.ok:
-			doc.db_set("error", executor.desk_error(outcome))
+			_note(doc, "error", executor.desk_error(outcome))
 		return outcome
 	return _started_there(doc, command, arguments, client, info, language)
+
+
+def _note(doc, *values) -> None:
+	"""What happened, on the command at once (side connection): the job's transaction stays
+	the command's own, and a cancel keeps the note (realtime/side_db.py)."""
+	with side_db.bookkeeping():
+		doc.db_set(*values)
 
 
 def hello(client) -> dict | None:
@@ -77,9 +87,9 @@ def _started_there(doc, command, arguments: dict, client, info: dict, language: 
 			post=True,
 		)
 	except RemoteError as e:
-		doc.db_set({"remote_follow": f"not started: {e}", "error": str(e)})
+		_note(doc, {"remote_follow": f"not started: {e}", "error": str(e)})
 		return Outcome(error=user_text(e, language, command.name), refused=e.kind == "forbidden")
-	doc.db_set("remote_command", remote_name)
+	_note(doc, "remote_command", remote_name)
 	follower = follow.Follower(
 		client,
 		remote_name,
@@ -95,12 +105,12 @@ def _started_there(doc, command, arguments: dict, client, info: dict, language: 
 			client.call(f"{API}.cancel_command", name=remote_name, post=True)
 		except RemoteError:
 			pass  # the remote command then runs to its end; nobody is told about it
-		doc.db_set("remote_follow", follower.note)
+		_note(doc, "remote_follow", follower.note)
 		raise
 	except RemoteError as e:
-		doc.db_set({"remote_follow": f"{follower.note}; lost: {e}", "error": str(e)})
+		_note(doc, {"remote_follow": f"{follower.note}; lost: {e}", "error": str(e)})
 		return Outcome(error=user_text(e, language, command.name))
-	doc.db_set("remote_follow", f"{follower.note} ({follower.socket_events} Socket.IO events)")
+	_note(doc, "remote_follow", f"{follower.note} ({follower.socket_events} Socket.IO events)")
 	return _outcome(client, remote_name, final)
 
 

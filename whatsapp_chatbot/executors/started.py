@@ -105,11 +105,10 @@ class DeskProgress(progress.Progress):
 	def __init__(self, command):
 		self.command = command
 
-	def __call__(self, percent: float, note: str = "") -> None:
-		percent = max(0.0, min(100.0, float(percent)))
+	def _report(self, percent: float, note: str) -> None:
+		# committed on the side connection (Progress.__call__), as for a command run from WhatsApp
 		self.command.db_set({"progress": percent, "progress_note": (note or "")[:140]}, update_modified=False)
 		progress.publish(self.command, percent, note)
-		frappe.db.commit()
 
 
 def run(name: str) -> None:

@@ -14,7 +14,7 @@ import frappe
 from frappe.utils import get_datetime, now_datetime, time_diff_in_seconds
 
 from whatsapp_chatbot import texts
-from whatsapp_chatbot.realtime import throttle
+from whatsapp_chatbot.realtime import side_db, throttle
 
 COMMAND = "Chatbot Command"
 EVENT = "whatsapp_chatbot_progress"
@@ -36,6 +36,20 @@ class Progress:
 
 	def __call__(self, percent: float, note: str = "") -> None:
 		percent = max(0.0, min(100.0, float(percent)))
+		# committed on the side connection: the Desk and the sweep see progress while the job runs,
+		# and the command's own writes stay in its transaction, undone if it fails or is cancelled
+		try:
+			with side_db.bookkeeping():
+				self._report(percent, note)
+		except (frappe.QueryTimeoutError, frappe.QueryDeadlockError):
+			# a row the command's own transaction holds: this report is skipped, the work goes on
+			with side_db.bookkeeping():
+				frappe.log_error(
+					title=f"WhatsApp progress of {self.command.name} skipped",
+					message=frappe.get_traceback(with_context=False),
+				)
+
+	def _report(self, percent: float, note: str) -> None:
 		self.command.db_set({"progress": percent, "progress_note": (note or "")[:140]}, update_modified=False)
 		publish(self.command, percent, note)
 		step = throttle.should_send(
@@ -48,7 +62,6 @@ class Progress:
 		)
 		if step is not None:
 			self._send(step, note)
-		frappe.db.commit()  # the Desk and the sweep see progress while the job runs
 
 	def _send(self, step: int, note: str) -> None:
 		from whatsapp_chatbot.channel import outbox
@@ -66,11 +79,15 @@ class Progress:
 			answers=self.command.message,
 			key=f"{self.command.name}:progress:{step}",
 		)
-		frappe.db.commit()
+		frappe.db.commit()  # the side connection's: the row exists before Meta is called
 		outbox.send_inline(self.contact.name)
 
 	def check(self) -> None:
-		if frappe.db.get_value(COMMAND, self.command.name, "cancel_requested"):
+		# read on the side connection: the job's transaction would keep seeing the snapshot it took
+		# when the command started, not the cancel_requested committed since
+		with side_db.bookkeeping():
+			requested = frappe.db.get_value(COMMAND, self.command.name, "cancel_requested")
+		if requested:
 			raise Cancelled(self.command.name)
 
 
