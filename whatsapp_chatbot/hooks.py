@@ -15,6 +15,9 @@ before_uninstall = "whatsapp_chatbot.install.before_uninstall"
 
 # Desk
 # ----
+# what senders, the model, Meta and remote sites wrote is shown as text in every Desk view
+app_include_js = "untrusted_text.bundle.js"
+boot_session = "whatsapp_chatbot.review.untrusted_fields.boot_session"
 # steering a conversation (take over, reply, hand back) sits beside the form's own transcript script
 doctype_js = {"Chatbot Conversation": "public/js/conversation_steer.js"}
 

@@ -109,7 +109,9 @@ def request_person(turn) -> list[dict]:
 
 
 def _notify_managers(conversation, contact, message) -> None:
-	who = contact.profile_name or contact.wa_id or contact.name
+	# the subject and the content are HTML (the Desk's notification menu, the log, the email): the
+	# profile name and the text are the sender's words, shown as written
+	who = frappe.utils.escape_html(contact.profile_name or contact.wa_id or contact.name)
 	subject = _("WhatsApp: {0} asks to talk to a person").format(who)
 	for user in permissions.managers():
 		frappe.get_doc(

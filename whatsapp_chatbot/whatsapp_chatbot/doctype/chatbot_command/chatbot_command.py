@@ -4,9 +4,10 @@
 from frappe.model.document import Document
 
 from whatsapp_chatbot.realtime import transcript
+from whatsapp_chatbot.review.untrusted_fields import ShownAsText
 
 
-class ChatbotCommand(Document):
+class ChatbotCommand(ShownAsText, Document):
 	def after_insert(self):
 		transcript.changed(self.conversation, self.doctype, self.name)
 

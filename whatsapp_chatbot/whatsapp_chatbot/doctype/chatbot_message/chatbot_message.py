@@ -5,9 +5,10 @@ import frappe
 from frappe.model.document import Document
 
 from whatsapp_chatbot.realtime import transcript
+from whatsapp_chatbot.review.untrusted_fields import ShownAsText
 
 
-class ChatbotMessage(Document):
+class ChatbotMessage(ShownAsText, Document):
 	def onload(self):
 		if self.direction == "Outgoing" and self.status == "Failed":
 			from whatsapp_chatbot.review.meta_errors import explain

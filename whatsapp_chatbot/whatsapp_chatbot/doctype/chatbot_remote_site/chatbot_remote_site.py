@@ -8,10 +8,12 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from whatsapp_chatbot.review.untrusted_fields import ShownAsText
+
 SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 
-class ChatbotRemoteSite(Document):
+class ChatbotRemoteSite(ShownAsText, Document):
 	def autoname(self):
 		self.site_name = normalise_site_name(self.site_name)
 		self.name = self.site_name

@@ -3,6 +3,8 @@
 
 from frappe.model.document import Document
 
+from whatsapp_chatbot.review.untrusted_fields import ShownAsText
 
-class ChatbotStatusEvent(Document):
+
+class ChatbotStatusEvent(ShownAsText, Document):
 	pass
