@@ -20,7 +20,7 @@ frappe.ui.form.on("Chatbot Conversation", {
 			frm.add_custom_button(__("Hand Back to the Bot"), () => steer(frm, "hand_back"));
 			frm.dashboard.set_headline(
 				__("Taken over by {0}: the bot is silent, your replies go to the contact.", [
-					frappe.user.full_name(frm.doc.taken_over_by),
+					frappe.utils.escape_html(frappe.user.full_name(frm.doc.taken_over_by)),
 				]),
 				"orange"
 			);
@@ -97,7 +97,9 @@ class ReplyBox {
 			});
 		} else if (waiting.length) {
 			frappe.show_alert({
-				message: __("Meta asked us to wait; it will be sent again: {0}", [waiting[0].error_message || ""]),
+				message: __("Meta asked us to wait; it will be sent again: {0}", [
+					frappe.utils.escape_html(waiting[0].error_message || ""),
+				]),
 				indicator: "orange",
 			});
 		} else {

@@ -32,7 +32,10 @@ function show_progress(frm, percent, note, status) {
 		if ((frm.dashboard._progress_map || {})[__("Progress")]) frm.dashboard.hide_progress(__("Progress"));
 		return;
 	}
-	frm.dashboard.show_progress(__("Progress"), percent || 0, note || __(status));
+	// the note is a long command's (or a remote site's) words: Frappe writes a new bar's message as
+	// HTML, so the bar gets none and the note is set as text
+	frm.dashboard.show_progress(__("Progress"), percent || 0);
+	frm.dashboard._progress_map[__("Progress")].find(".progress-message").text(note || __(status));
 }
 
 function render_details(frm) {
@@ -57,20 +60,21 @@ function render_details(frm) {
 
 function rerun_command(frm) {
 	const write = frm.doc.kind === "Write" || frm.doc.preview;
+	const esc = frappe.utils.escape_html; // frappe.confirm and show_alert take HTML
 	const message = write
 		? __(
 				"Send {0} to {1} again as a new preview? It runs only if they press Confirm on WhatsApp.",
-				[frm.doc.command, frm.doc.run_as]
+				[esc(frm.doc.command), esc(frm.doc.run_as)]
 		  )
 		: __("Run {0} again as {1}? The answer is sent to them on WhatsApp.", [
-				frm.doc.command,
-				frm.doc.run_as,
+				esc(frm.doc.command),
+				esc(frm.doc.run_as),
 		  ]);
 	frappe.confirm(message, () =>
 		frappe.xcall(`${COMMAND_DESK}.rerun_command`, { command: frm.doc.name }).then((r) => {
 			frappe.show_alert({
 				message: r.command
-					? __("Started {0} ({1})", [r.command, __(r.status)])
+					? __("Started {0} ({1})", [esc(r.command), __(r.status)])
 					: __("Sent to the contact"),
 				indicator: "green",
 			});

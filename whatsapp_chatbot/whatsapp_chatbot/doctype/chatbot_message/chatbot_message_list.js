@@ -15,7 +15,11 @@ frappe.listview_settings["Chatbot Message"] = {
 	},
 	get_indicator(doc) {
 		const colour = frappe.listview_settings["Chatbot Message"].colours[doc.status] || "gray";
-		const label = doc.status === "Failed" && doc.error_code ? `${__("Failed")} (${doc.error_code})` : __(doc.status);
+		// Meta's error code, as Meta sent it: the indicator is HTML
+		const label =
+			doc.status === "Failed" && doc.error_code
+				? `${__("Failed")} (${frappe.utils.escape_html(doc.error_code)})`
+				: __(doc.status);
 		return [label, colour, `status,=,${doc.status}`];
 	},
 };

@@ -18,7 +18,15 @@ whatsapp_chatbot.playground.Controller = class Controller {
 		if (this.contact) frappe.realtime.doc_unsubscribe("Chatbot Contact", this.contact);
 		this.contact = started.contact;
 		frappe.realtime.doc_subscribe("Chatbot Contact", this.contact);
-		this.page.set_title(__("Chatbot Playground: {0}", [started.title]));
+		// the title is the contact's profile name (the sender's words): shown as written, not as HTML
+		const title = __("Chatbot Playground: {0}", [started.title]);
+		this.page.set_title(
+			__("Chatbot Playground: {0}", [frappe.utils.escape_html(started.title)]),
+			null,
+			false,
+			title,
+			title
+		);
 		this.chat.reset(started.title, started.refusal, started.history);
 		this.composer.set_enabled(true);
 	}
