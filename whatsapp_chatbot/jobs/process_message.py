@@ -1,9 +1,11 @@
-"""RQ entry point: process one incoming message (and any older one of the same sender first).
+"""RQ entry point: process one incoming message, and every other one of the same sender pending.
 
 One contact's messages are handled one at a time and in arrival order: the job takes the sender's
-Redis lock, then works through that sender's unprocessed messages oldest first, up to the one it
-was enqueued for. A job that finds its message already handled does nothing, so redeliveries,
-sweeps and retries never answer twice.
+Redis lock (renewed while the job lives, channel/locks.py), then works through that sender's
+unprocessed messages oldest first, including those that arrive while it works. A job that cannot
+get the lock leaves its message to the holder (or, if the holder dies, to the sweep) and returns.
+A job that finds its message already handled does nothing, so redeliveries, sweeps and retries
+never answer twice.
 """
 
 from __future__ import annotations
@@ -26,33 +28,48 @@ def process_message(message: str) -> None:
 	# Jobs run as the user who enqueued them: Guest, from the webhook. Bookkeeping is done as
 	# Administrator; the interpreter switches to the contact's own user for anything it reads.
 	frappe.set_user("Administrator")
-	row = frappe.db.get_value(MESSAGE, message, ["sender_key", "status", "creation"], as_dict=True)
+	row = frappe.db.get_value(MESSAGE, message, ["sender_key", "status"], as_dict=True)
 	if not row or row.status not in PENDING:
 		return
-	settings = get_settings()
-	with locks.held(f"contact:{row.sender_key}", timeout=int(settings.lock_timeout_seconds or 120)):
+	try:
+		with locks.held(locks.sender(row.sender_key), timeout=lock_timeout()):
+			drain(row.sender_key)
+	except locks.LockTimeout:
+		# another worker is in this sender's turn (its lock is renewed while it lives): it answers
+		# this message after its own; if it dies, its lock expires and the sweep queues this again
+		return
+
+
+def lock_timeout() -> int:
+	"""How long a dead worker's lock outlives it; also how long a job waits for a busy sender."""
+	return int(get_settings().lock_timeout_seconds or 120)
+
+
+def drain(sender_key: str) -> None:
+	"""The sender's pending messages oldest first, until none is left (those that arrive meanwhile
+	too: their own jobs gave up waiting on this lock). Each answer is sent before the next turn."""
+	tried = set()
+	while True:
+		waiting = [name for name in pending(sender_key) if name not in tried]
+		if not waiting:
+			return
+		tried.add(waiting[0])  # once per job: one that stays pending is the sweep's
 		# replies are queued here and sent by this job once the turn is committed (see send_inline)
 		frappe.flags.whatsapp_chatbot_send_inline = True
 		try:
-			for name in pending(row.sender_key, row.creation):
-				process_one(name)
-				frappe.db.commit()  # each message is its own unit: a later failure must not undo this answer
+			process_one(waiting[0])
+			frappe.db.commit()  # each message is its own unit: a later failure must not undo this answer
 		finally:
 			frappe.flags.whatsapp_chatbot_send_inline = False
-	contact = frappe.db.get_value(MESSAGE, message, "contact")
-	if contact:
-		outbox.send_inline(contact)
+		contact = frappe.db.get_value(MESSAGE, waiting[0], "contact")
+		if contact:
+			outbox.send_inline(contact)
 
 
-def pending(sender_key: str, up_to) -> list[str]:
+def pending(sender_key: str) -> list[str]:
 	return frappe.get_all(
 		MESSAGE,
-		filters={
-			"sender_key": sender_key,
-			"direction": "Incoming",
-			"status": ("in", PENDING),
-			"creation": ("<=", up_to),
-		},
+		filters={"sender_key": sender_key, "direction": "Incoming", "status": ("in", PENDING)},
 		order_by="creation asc",
 		pluck="name",
 	)

@@ -1,7 +1,9 @@
 """Scheduled every minute: pick up what a killed worker or a flushed Redis left behind.
 
-- incoming messages still Received/Processing after `stale_after_seconds` are enqueued again
-  (processing is idempotent, so an extra job costs nothing);
+- incoming messages still Received/Processing after `stale_after_seconds` are enqueued again,
+  unless their sender's lock is taken: a taken lock is a live worker in that sender's turn (it
+  renews the lock while it lives, and drains the sender's messages before letting go), however
+  long the turn takes; a dead worker's lock expires and its messages are picked up then;
 - outgoing messages Queued whose back-off is over, or left Sending by a dead worker, are sent
   again (a Sending row may or may not have reached Meta: losing an answer is worse than a rare
   duplicate, and a row marked Sent is never sent again);
@@ -14,7 +16,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from whatsapp_chatbot.channel import inbox, outbox, statuses
+from whatsapp_chatbot.channel import inbox, locks, outbox, statuses
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.tools import confirmation
 
@@ -29,6 +31,7 @@ def sweep() -> dict:
 	counts["expired_confirmations"] = confirmation.expire_stale()
 	counts["dead_long_commands"] = fail_dead_long_commands(settings)
 
+	busy = {}  # sender_key -> lock taken
 	for row in frappe.get_all(
 		MESSAGE,
 		filters={
@@ -36,10 +39,14 @@ def sweep() -> dict:
 			"status": ("in", ("Received", "Processing")),
 			"modified": ("<", stale),
 		},
-		fields=["name", "wamid", "attempts"],
+		fields=["name", "wamid", "attempts", "sender_key"],
 		order_by="creation asc",
 		limit=500,
 	):
+		if row.sender_key not in busy:
+			busy[row.sender_key] = locks.is_held(locks.sender(row.sender_key))
+		if busy[row.sender_key]:
+			continue  # a live worker is in this sender's turn and answers it
 		inbox.enqueue_processing(row.name, row.wamid, attempt=f"sweep{row.attempts or 0}")
 		counts["incoming"] += 1
 
