@@ -7,7 +7,9 @@ by itself: retry policy belongs to the outbox, which records every attempt.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -17,6 +19,10 @@ from whatsapp_chatbot.channel.errors import GraphError, from_response
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v25.0"
 PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating")
+# Where Meta serves WhatsApp media (https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=…).
+MEDIA_HOST_DOMAIN = "fbsbx.com"
+MAX_MEDIA_REDIRECTS = 3
+_PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?")
 
 
 @dataclass
@@ -33,6 +39,54 @@ class MediaTooLarge(Exception):
 	def __init__(self, size: int):
 		super().__init__(f"media of at least {size} bytes")
 		self.size = size
+
+
+class MediaURLRefused(Exception):
+	"""The media URL is not on Meta's media hosts nor on the configured Graph API: nothing was sent."""
+
+	def __init__(self, url: str):
+		self.origin = _shown_origin(url)
+		super().__init__(
+			f"media URL on {self.origin} refused: not Meta's media host ({MEDIA_HOST_DOMAIN}) nor the "
+			"Graph API base URL of the Settings; nothing was sent to it"
+		)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+	"""(scheme, host, port) of a plain http(s) URL; None for anything else (user info, odd
+	characters, no host), since parsers disagree on those and the request could go elsewhere."""
+	try:
+		parts = urlsplit(url)
+		port = parts.port
+	except ValueError:
+		return None
+	netloc = parts.netloc.lower()
+	if parts.scheme not in ("http", "https") or not _PLAIN_NETLOC.fullmatch(netloc) or not parts.hostname:
+		return None
+	return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _shown_origin(url: str) -> str:
+	origin = _origin(url)
+	if origin:
+		return f"{origin[0]}://{origin[1]}:{origin[2]}"
+	return "an unusable address" if not url else f"an unusable address ({str(url)[:60]!r})"
+
+
+def media_url_allowed(url: str, base_url: str = DEFAULT_BASE_URL) -> bool:
+	"""Whether the media URL may be fetched with our token: HTTPS on Meta's media hosts, or the very
+	scheme, host and port of the Graph API base URL a System Manager configured (a stand-in's)."""
+	origin = _origin(url)
+	if origin is None:
+		return False
+	scheme, host, port = origin
+	if (
+		scheme == "https"
+		and port == 443
+		and (host == MEDIA_HOST_DOMAIN or host.endswith("." + MEDIA_HOST_DOMAIN))
+	):
+		return True
+	return origin == _origin((base_url or DEFAULT_BASE_URL).rstrip("/"))
 
 
 class GraphClient:
@@ -114,14 +168,14 @@ class GraphClient:
 
 	def download_media(self, media_id: str, max_bytes: int | None = None, info: dict | None = None) -> Media:
 		"""The media's bytes; with `max_bytes`, MediaTooLarge as soon as Meta announces more or more
-		arrives (the rest is never read). `info` saves the lookup when the caller already made it."""
+		arrives (the rest is never read). `info` saves the lookup when the caller already made it.
+		MediaURLRefused when the URL (or a redirect) leads off Meta's media hosts."""
 		info = info or self.media_info(media_id)
 		if not info.get("url"):
 			raise GraphError(f"media {media_id} has no URL", http_status=200)
-		if max_bytes and int(info.get("file_size") or 0) > max_bytes:
-			raise MediaTooLarge(int(info["file_size"]))
-		# The media URL needs the same bearer token; without it Meta answers an error page.
-		response = self._raw("GET", info["url"], stream=bool(max_bytes))
+		if max_bytes and _size(info.get("file_size")) > max_bytes:
+			raise MediaTooLarge(_size(info["file_size"]))
+		response = self._media_response(str(info["url"]), stream=bool(max_bytes))
 		if max_bytes:
 			received = bytearray()
 			try:
@@ -140,6 +194,19 @@ class GraphClient:
 			sha256=info.get("sha256"),
 			file_size=info.get("file_size"),
 		)
+
+	def _media_response(self, url: str, stream: bool) -> requests.Response:
+		"""GET the media URL with the bearer token (Meta answers an error page without it), only on
+		an allowed host, and each redirect only to one: requests would follow them anywhere."""
+		for _ in range(MAX_MEDIA_REDIRECTS + 1):
+			if not media_url_allowed(url, self.base_url):
+				raise MediaURLRefused(url)
+			response = self._raw("GET", url, stream=stream, allow_redirects=False)
+			if not response.is_redirect:
+				return response
+			response.close()
+			url = urljoin(url, response.headers.get("Location") or "")
+		raise GraphError(f"media URL redirected more than {MAX_MEDIA_REDIRECTS} times")
 
 	# -- transport -------------------------------------------------------------------------
 
@@ -168,3 +235,10 @@ class GraphClient:
 				body = None
 			raise from_response(response.status_code, body)
 		return response
+
+
+def _size(value) -> int:
+	try:
+		return int(value or 0)
+	except (TypeError, ValueError):
+		return 0

@@ -1,6 +1,7 @@
 """Photos and documents a contact sends: downloaded from Meta, checked, stored.
 
-Media id → URL → bytes with the token (channel/graph, as voice notes are). Then, before anything is
+Media id → URL → bytes with the token (channel/graph, as voice notes are), only from Meta's media
+hosts or the configured Graph API (anything else is refused before a request is made). Then, before anything is
 kept: the size cap from Settings (checked against what Meta announces, then against what arrived),
 Meta's sha256 (when given), and the type judged by the content (media/sniff), never by the name or
 MIME type the sender's phone gave. Photos lose their metadata (GPS included); PDFs must open, and
@@ -18,7 +19,7 @@ from frappe.core.api.file import get_max_file_size
 from frappe.core.doctype.file.exceptions import MaxFileSizeReachedError
 
 from whatsapp_chatbot.channel.errors import GraphError
-from whatsapp_chatbot.channel.graph import MediaTooLarge
+from whatsapp_chatbot.channel.graph import MediaTooLarge, MediaURLRefused
 from whatsapp_chatbot.channel.settings import graph_client
 from whatsapp_chatbot.interpreter.loop import TurnFailed
 from whatsapp_chatbot.media import images, pdf, sniff
@@ -61,6 +62,8 @@ def receive(message, settings) -> Stored | Refusal:
 		media = graph_client(settings).download_media(message.media_id, max_bytes=limit)
 	except MediaTooLarge as error:
 		return _too_big(error.size, limit)
+	except MediaURLRefused as error:  # never retried: the same lookup would answer the same host
+		return Refusal("media_not_downloaded", {}, str(error))
 	except GraphError as error:
 		raise TurnFailed("assistant_unavailable", f"media download: {error.describe()}")
 	content = media.content
