@@ -1,6 +1,9 @@
 """Meta's webhook: GET verification and signed POST deliveries.
 
-The request only verifies, parses, stores and enqueues; OpenAI and Graph calls happen in jobs.
+The request only verifies, parses, stores and enqueues; OpenAI and Graph calls happen in jobs. Items
+are stored one by one: one Meta sent that cannot be stored is logged with its raw text and the rest
+of the batch is kept and acknowledged (a redelivery would fail the same way); only a passing
+database error asks Meta to deliver the batch again.
 Answers are bare werkzeug Responses because Meta reads the body (the challenge) and the status,
 not Frappe's {"message": ...} envelope.
 """
@@ -52,7 +55,8 @@ def receive() -> Response:
 		parsed = parse_webhook(body)
 	except PayloadError as error:
 		return _plain(f"Bad Request: {error}", 400)
-	inbox.store(parsed)
+	if inbox.store(parsed).retry:
+		return _plain("Service Unavailable", 503)
 	return _plain("OK", 200)
 
 

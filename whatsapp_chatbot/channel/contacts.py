@@ -10,6 +10,7 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import texts
+from whatsapp_chatbot.channel.inbox import fit_to_columns
 from whatsapp_chatbot.interpreter import language
 
 CONTACT = "Chatbot Contact"
@@ -30,6 +31,7 @@ def from_message(message) -> frappe.model.document.Document:
 				"enabled": 1,
 			}
 		)
+		fit_to_columns(contact)  # a profile name is the sender's to choose, of any length
 		try:
 			contact.insert(ignore_permissions=True)
 		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
@@ -46,6 +48,7 @@ def from_message(message) -> frappe.model.document.Document:
 		contact.last_inbound_at = received
 		changed = True
 	if changed:
+		fit_to_columns(contact)
 		contact.save(ignore_permissions=True)
 	return contact
 

@@ -3,48 +3,108 @@
 Called by the webhook request only. It writes rows and enqueues jobs; it never calls Meta or
 OpenAI. Each item is committed on its own, which keeps a batch of many updates from holding locks
 on all of them at once (concurrent redeliveries of the same batch in another order would deadlock)
-and makes every stored message independent of the rest of the batch.
+and makes every stored message independent of the rest of the batch: an item that cannot be stored
+is rolled back alone and logged with Meta's raw text, and its neighbours are stored all the same.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import dataclass
 
 import frappe
+from frappe.utils import now_datetime
 from frappe.utils.data import convert_utc_to_system_timezone
 
-from whatsapp_chatbot.channel import statuses
+from whatsapp_chatbot.channel import columns, statuses
 from whatsapp_chatbot.channel.payload import InboundMessage, ParsedWebhook, WebhookError
 
 MESSAGE = "Chatbot Message"
 PROCESS_JOB = "whatsapp_chatbot.jobs.process_message.process_message"
+SETTINGS = "WhatsApp Chatbot Settings"
+UNSTORED_TITLE = "WhatsApp webhook item not stored"
 
 
-def store(parsed: ParsedWebhook) -> list[str]:
-	"""Persist a parsed webhook; returns the names of the messages stored for the first time."""
-	stored = []
+@dataclass
+class Stored:
+	messages: list[str]  # messages stored for the first time
+	failed: int = 0  # items logged instead of stored
+	retry: bool = False  # an item met a passing database error: Meta should deliver the batch again
+
+
+def store(parsed: ParsedWebhook) -> Stored:
+	"""Persist a parsed webhook, each item on its own."""
+	result = Stored([])
+	ours = frappe.db.get_single_value(SETTINGS, "phone_number_id")
 	for message in parsed.messages:
-		name = insert_incoming(message)
-		frappe.db.commit()  # stored (and its job enqueued) before Meta hears 200
+		name = _one_item(result, "message", message.raw, lambda m=message: insert_incoming(m, ours))
 		if name:
-			stored.append(name)
+			result.messages.append(name)
 	for update in parsed.statuses:
-		statuses.record(update)
-		frappe.db.commit()
+		_one_item(result, "status", update.raw, lambda u=update: statuses.record(u))
 	for error in parsed.errors:
-		log_webhook_error(error)
-	return stored
+		_one_item(result, "error", error.raw, lambda e=error: log_webhook_error(e))
+	return result
 
 
-def insert_incoming(message: InboundMessage) -> str | None:
-	"""Insert one incoming message and enqueue its processing; None if we already have it."""
+def _one_item(result: Stored, kind: str, raw: dict, insert):
+	"""Run one item's insert and commit it (stored, and its job enqueued, before Meta hears 200).
+	Any failure undoes that item only and is logged; a deadlock, lock timeout or lost connection
+	is no fault of the item, so the batch is asked for again (duplicates are dropped on arrival)."""
+	try:
+		value = insert()
+		frappe.db.commit()
+		return value
+	except Exception as error:
+		frappe.db.rollback()
+		result.failed += 1
+		result.retry = result.retry or _passing(error)
+		frappe.log_error(
+			title=UNSTORED_TITLE,
+			message=json.dumps(
+				{"kind": kind, "error": frappe.get_traceback(with_context=False), "raw": raw},
+				indent=1,
+				ensure_ascii=False,
+				default=str,
+			),
+		)
+		frappe.db.commit()
+		return None
+
+
+def _passing(error: Exception) -> bool:
+	return isinstance(
+		error, frappe.QueryDeadlockError | frappe.QueryTimeoutError | frappe.InReadOnlyMode
+	) or frappe.db.is_interface_error(error)
+
+
+def insert_incoming(message: InboundMessage, ours: str | None = None) -> str | None:
+	"""Insert one incoming message and enqueue its processing; None if we already have it.
+
+	A message sent to another business number of the same Meta app (`ours` is the Settings' number)
+	is stored as Ignored, with why, and never processed: it is not ours to answer."""
+	elsewhere = bool(ours and message.phone_number_id and message.phone_number_id != ours)
+	note = message.error_message
+	if elsewhere:
+		note = "; ".join(
+			filter(
+				None,
+				(
+					f"sent to another business number (phone_number_id {message.phone_number_id}), "
+					"not this one: not answered",
+					note,
+				),
+			)
+		)
 	# No look-up first: the unique index on wamid is the one check that holds under concurrency.
 	doc = frappe.get_doc(
 		{
 			"doctype": MESSAGE,
 			"direction": "Incoming",
-			"status": "Received",
+			"status": "Ignored" if elsewhere else "Received",
+			"processed_at": now_datetime() if elsewhere else None,
+			"phone_number_id": message.phone_number_id,
 			"wamid": message.wamid,
 			"message_type": message.message_type,
 			"sender_key": message.sender_key,
@@ -64,13 +124,14 @@ def insert_incoming(message: InboundMessage) -> str | None:
 			"longitude": message.longitude,
 			"meta_timestamp": meta_datetime(message.timestamp),
 			"error_code": str(message.error_code) if message.error_code else None,
-			"error_message": message.error_message,
+			"error_message": note,
 			"payload": json.dumps(message.raw, ensure_ascii=False),
 		}
 	)
 	if not log_insert(doc):
 		return None  # the same wamid delivered concurrently: the other request stored and enqueued it
-	enqueue_processing(doc.name, message.wamid)
+	if not elsewhere:
+		enqueue_processing(doc.name, doc.wamid)
 	return doc.name
 
 
@@ -79,16 +140,44 @@ def log_insert(doc) -> bool:
 
 	Webhook rows are a log written on Meta's clock: defaults, link checks, doc-event hooks of every
 	installed app and list-update notifications cost about 7 ms a row, more than half the request.
-	Lengths are still checked, so a bad value fails here with a clear error and not in MariaDB.
+	Every value is first fitted to its column (the sender shapes most of them), then lengths are
+	still checked, so a value that got past the fitting fails here clearly and not in MariaDB.
 	"""
 	doc.name = doc.name or frappe.generate_hash(length=10)  # the DocTypes name by hash
 	doc.owner = doc.modified_by = frappe.session.user
+	fit_to_columns(doc)
 	doc._validate_length()
 	try:
 		doc.db_insert()
 	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
 		return False
 	return True
+
+
+def fit_to_columns(doc) -> list[str]:
+	"""Fit every field of `doc` to its column (channel/columns); returns the fields that changed."""
+	changed = []
+	for df in doc.meta.fields:
+		value = doc.get(df.fieldname)
+		if value is None or df.fieldtype not in frappe.db.type_map or df.fieldtype == "Check":
+			continue
+		column_type, default_length = frappe.db.type_map[df.fieldtype]
+		max_chars = 0
+		if column_type == "varchar":
+			max_chars = int(df.get("length") or 0) or int(default_length)
+		elif column_type == "int" and int(df.get("length") or 0) > 11:
+			column_type = "bigint"  # Frappe switches to bigint above 11 digits
+		fitted = columns.fit(value, column_type, max_chars)
+		if fitted != value:
+			doc.set(df.fieldname, fitted)
+			changed.append(df.fieldname)
+	return changed
+
+
+def column_chars(doctype: str, fieldname: str) -> int:
+	"""How many characters a varchar field holds (its `length`, else Frappe's default)."""
+	df = frappe.get_meta(doctype).get_field(fieldname)
+	return int(df.get("length") or 0) or int(frappe.db.type_map[df.fieldtype][1])
 
 
 def enqueue_processing(name: str, wamid: str, attempt: str = "0") -> None:

@@ -106,13 +106,17 @@ def parse_webhook(body: bytes | str | dict) -> ParsedWebhook:
 
 	parsed = ParsedWebhook()
 	for entry in entries:
-		for change in (entry or {}).get("changes") or []:
+		for change in _list((entry if isinstance(entry, dict) else {}).get("changes")):
 			if not isinstance(change, dict):
 				continue
 			if change.get("field") != "messages":
 				parsed.ignored_fields.append(str(change.get("field")))
 				continue
-			_parse_value(change.get("value") or {}, parsed)
+			value = change.get("value")
+			if isinstance(value, dict):
+				_parse_value(value, parsed)
+			else:
+				parsed.errors.append(WebhookError(None, "unreadable change value", raw=change))
 	return parsed
 
 
@@ -133,13 +137,20 @@ def _load(body: bytes | str | dict) -> Any:
 
 
 def _parse_value(value: dict, parsed: ParsedWebhook) -> None:
-	phone_number_id = (value.get("metadata") or {}).get("phone_number_id")
-	contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
+	metadata = value.get("metadata")
+	phone_number_id = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+	phone_number_id = str(phone_number_id) if phone_number_id not in (None, "") else None
+	contacts = [c for c in _list(value.get("contacts")) if isinstance(c, dict)]
 
-	for error in value.get("errors") or []:
-		parsed.errors.append(_webhook_error(error, phone_number_id))
+	for error in _list(value.get("errors")):
+		try:
+			parsed.errors.append(_webhook_error(error, phone_number_id))
+		except (TypeError, ValueError, AttributeError) as e:
+			parsed.errors.append(
+				WebhookError(None, f"unreadable error: {e!r}", phone_number_id, raw=_as_dict(error))
+			)
 
-	for raw in value.get("messages") or []:
+	for raw in _list(value.get("messages")):
 		try:
 			parsed.messages.append(_parse_message(raw, contacts, phone_number_id))
 		except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -147,13 +158,19 @@ def _parse_value(value: dict, parsed: ParsedWebhook) -> None:
 				WebhookError(None, f"unreadable message: {e!r}", phone_number_id, raw=_as_dict(raw))
 			)
 
-	for raw in value.get("statuses") or []:
+	for raw in _list(value.get("statuses")):
 		try:
 			parsed.statuses.append(_parse_status(raw))
 		except (KeyError, TypeError, ValueError, AttributeError) as e:
 			parsed.errors.append(
 				WebhookError(None, f"unreadable status: {e!r}", phone_number_id, raw=_as_dict(raw))
 			)
+
+
+def _list(value: Any) -> list:
+	"""A list Meta sends, or nothing: a value of another shape yields no items (not the characters
+	of a string, nor the keys of an object)."""
+	return value if isinstance(value, list) else []
 
 
 def _as_dict(raw: Any) -> dict:

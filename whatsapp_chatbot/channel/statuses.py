@@ -9,6 +9,7 @@ moves a message backwards (read stays read when a late "delivered" comes in).
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import frappe
@@ -32,9 +33,12 @@ TIMESTAMP_FIELD = {"Sent": "sent_at", "Delivered": "delivered_at", "Read": "read
 
 def record(update: StatusUpdate) -> str | None:
 	"""Store one status event (once per wamid and status) and apply it if its message is known."""
-	from whatsapp_chatbot.channel.inbox import log_insert, meta_datetime
+	from whatsapp_chatbot.channel.inbox import column_chars, log_insert, meta_datetime
 
 	event_key = f"{update.wamid}:{update.status}"
+	if len(event_key) > column_chars(EVENT, "event_key"):
+		# cut, two statuses of one over-long wamid would share a key: a digest stays one per pair
+		event_key = "sha256:" + hashlib.sha256(event_key.encode("utf-8", "replace")).hexdigest()
 	if frappe.db.exists(EVENT, {"event_key": event_key}):
 		return None
 	event = frappe.get_doc(
