@@ -80,11 +80,11 @@ def _answer(turn: Turn) -> list:
 		):
 			return _settled(turn, confirmation.handle_typed(turn, yes=confirmation.is_yes(text)))
 		word = confirmation.normalise_reply(text)
-		if word in ("cancel", "cancelar", "para", "stop"):
+		if word in ("cancel", "cancelar", "para", "parar", "pare", "stop"):
 			stopped = long_commands.cancel_latest(turn)
 			if stopped:
 				return stopped
-		if word in ("status", "estado"):
+		if word in ("status", "estado", "situação"):
 			return long_commands.status(turn)
 	if message.message_type not in UNDERSTOOD_TYPES or not (text or message.media_id):
 		return [outgoing.text(texts.text("unsupported_type", turn.language))]

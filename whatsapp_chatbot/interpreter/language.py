@@ -58,6 +58,7 @@ PORTUGUESE_MARKS = re.compile(r"[ãõçâêôà]")
 IBERIAN_MARKS = re.compile(r"[áéíóú]")  # both write them
 WORD = re.compile(r"[a-zñáéíóúüãõçâêôà]+")
 
+GUESSED = ("es", "pt", "en")  # a contact set to another language keeps it whatever they write
 MIN_EVIDENCE = 2  # at least this many telling words (marks count as at most two)
 
 

@@ -102,7 +102,7 @@ class TestWritesNeedConfirmation(f.InterpreterTestCase):
 		self.say("recuérdame llamar a Acme")
 		latest = frappe.get_last_doc("Chatbot Command").name
 		[done] = self.say("Sí")
-		self.assertIn("ToDo", self.body(done))
+		self.assertIn("Tarea creada", self.body(done))  # in the language the user writes
 		self.assertEqual(frappe.db.get_value("Chatbot Command", latest, "status"), "Succeeded")
 		self.assertEqual(frappe.db.get_value("Chatbot Command", first, "status"), "Awaiting Confirmation")
 		self.assertTrue(

@@ -324,7 +324,8 @@ class TestMediaIn(f.InterpreterTestCase):
 		self.openai.script(call(BILL_COMMAND, self.bill_arguments()), say("Mándame la foto de la factura."))
 		[reply] = self.say("registra la factura de Suministros", self.BUYER_MX)
 		self.assertEqual(self.body(reply), "Mándame la foto de la factura.")
-		self.assertIn("no photo or PDF", self.openai.requests[1]["messages"][-1]["content"])
+		told = frappe.parse_json(self.openai.requests[1]["messages"][-1]["content"])["error"]
+		self.assertIn("No se envió ninguna foto ni PDF", told)  # in the language the user writes
 		self.assertEqual(image_parts(self.openai.requests[0]), [])
 		self.assertFalse(frappe.db.exists("Chatbot Command", {"contact": self.buyer_contact.name}))
 
@@ -382,7 +383,7 @@ class TestMediaIn(f.InterpreterTestCase):
 		[question] = self.send_media(samples.bill_photo(self.bill), caption="regístrala")
 		self.assertEqual(self.body(question), "No encuentro ese proveedor en ERPNext: ¿cuál es?")
 		tool_result = self.openai.requests[1]["messages"][-1]["content"]
-		self.assertIn("never created", tool_result)
+		self.assertIn("Nunca se crean proveedores", frappe.parse_json(tool_result)["error"])
 		self.assertFalse(frappe.db.exists("Supplier", {"supplier_name": unknown}))
 		self.assertFalse(frappe.db.exists("Chatbot Command", {"status": "Awaiting Confirmation"}))
 

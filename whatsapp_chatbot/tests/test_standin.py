@@ -92,14 +92,12 @@ class TestPlayground(f.ChatbotTestCase):
 			frappe.db.commit()
 			f.run_jobs(queues=("short",))
 			answered(pressed["message"])
-			self.assertTrue(
-				frappe.db.exists(
-					"ToDo", {"description": ("like", f"%{description}%"), "allocated_to": self.user}
-				),
-				playground.history(started["contact"]),
+			todo = frappe.db.exists(
+				"ToDo", {"description": ("like", f"%{description}%"), "allocated_to": self.user}
 			)
+			self.assertTrue(todo, playground.history(started["contact"]))
 			done = playground.history(started["contact"])[-1]
-			self.assertIn("ToDo", done["text"])
+			self.assertIn(todo, done["text"])  # the created ToDo, in whichever language the contact reads
 
 			incoming = frappe.get_doc("Chatbot Message", sent["message"])
 			self.assertEqual(

@@ -20,12 +20,11 @@ class TestTerminalChat(f.InterpreterTestCase):
 		lines = chat.send("recuérdame pedir tornillos")
 		self.assertEqual(lines[-2:], ["  1) Confirmar", "  2) Cancelar"])
 		[done] = chat.send("1")
-		self.assertIn("ToDo", done)
-		self.assertTrue(
-			frappe.db.exists(
-				"ToDo", {"description": ("like", "%Pedir tornillos%"), "allocated_to": self.sales}
-			)
+		todo = frappe.db.exists(
+			"ToDo", {"description": ("like", "%Pedir tornillos%"), "allocated_to": self.sales}
 		)
+		self.assertTrue(todo)
+		self.assertEqual(done, f"Tarea creada ({todo}).")  # in Spanish, as the contact writes
 		self.assertEqual(self.graph.requests, [])  # nothing went to Meta
 		self.assertEqual({r.channel for r in f.rows()}, {"Terminal"})
 		self.assertEqual({r.status for r in f.rows("Outgoing")}, {"Sent"})
