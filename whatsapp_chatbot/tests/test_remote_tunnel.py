@@ -183,6 +183,7 @@ class TestTunnelKilledMidJob(RemoteTunnelTestCase):
 		self.assertLess(time.monotonic() - started, 30)
 		self.assertFalse(outcome.ok)
 		self.assertEqual(outcome.error, texts.text("tunnel_dropped", "es", site=site))
+		frappe.db.rollback()  # the notes were committed on the side connection (realtime/side_db.py)
 		doc.reload()
 		self.assertTrue(doc.remote_command)  # it had been started there before the tunnel died
 		self.assertIn("tunnel_dropped", doc.remote_follow)
