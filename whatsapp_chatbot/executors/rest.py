@@ -81,6 +81,8 @@ class Client:
 			for k, v in params.items()
 			if v is not None
 		}
+		if self.site_doc.use_ssh_tunnel:
+			self._current_port()
 		url = f"{self.base_url}/api/method/{method}"
 		try:
 			if post:
@@ -96,6 +98,14 @@ class Client:
 		if response.status_code >= 400:
 			raise error_from(response, self.site)
 		return response
+
+	def _current_port(self) -> None:
+		"""A tunnel's local port closes with its SSH connection (idle, dropped): take the current
+		one, reopening the connection if need be."""
+		from whatsapp_chatbot.executors import tunnels
+
+		if not tunnels.serving(self.base_url):
+			self.base_url, _host = endpoint(self.site_doc)
 
 	def _tunnel_reason(self, exc) -> RemoteError | None:
 		if not self.site_doc.use_ssh_tunnel:

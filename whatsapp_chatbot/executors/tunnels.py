@@ -3,7 +3,7 @@ every request of that process to that site, closed when idle, reopened after a d
 
 Why paramiko: it is synchronous like the rest of a Frappe worker (asyncssh would need an event loop
 per job), and `Transport.open_channel("direct-tcpip", …)` behind a local listening socket is all a
-forward needs. Written against paramiko 5 (no DSS, no SHA-1 `ssh-rsa` signatures,
+forward needs (tunnel_forward.py: it serves this process only, and closes with its connection). Written against paramiko 5 (no DSS, no SHA-1 `ssh-rsa` signatures,
 `PKey.from_type_string`).
 
 Security: the server's host key is pinned (`ssh_host_key`, OpenSSH "type base64" form); it is
@@ -14,7 +14,10 @@ opening each forwarded channel.
 
 The pool is per process. Frappe's RQ worker forks a process for every job, so a tunnel is reused by
 the requests of one job (a turn with several tool calls, a long export's pages), and by the threads of
-a long-lived web process; a forked child never touches its parent's connections.
+a long-lived web process; a forked child never touches its parent's connections. A local port is
+open only while its SSH connection is: idle close, a drop, a changed configuration and the end of the
+process close both, and `endpoint`/`forward` hand out the current port (rest.Client asks again when
+the one it holds has closed).
 
 This module imports nothing from frappe: a "site" is any object with the Chatbot Remote Site fields
 and `get_password(fieldname)`. Configuration, keys and the errors (with their `kind`) are in
@@ -23,11 +26,12 @@ tunnel_config.py; they are importable from here too.
 
 from __future__ import annotations
 
+import atexit
 import os
-import select
 import socket
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -50,10 +54,10 @@ from whatsapp_chatbot.executors.tunnel_config import (
 	parse_host_key,
 	remote_target,
 )
+from whatsapp_chatbot.executors.tunnel_forward import Forward
 
 IDLE_TIMEOUT = 120.0
 KEEPALIVE_INTERVAL = 15
-BUFFER = 65536
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +73,7 @@ class Tunnel:
 		self.active_channels = 0
 		self.opened_at: float | None = None
 		self.closing = False
+		self.forwards: dict[tuple[str, int], Forward] = {}  # (host, port) → its local listener
 
 	# lifecycle ---------------------------------------------------------------------------------
 	def open(self) -> Tunnel:
@@ -150,7 +155,10 @@ class Tunnel:
 		)
 
 	def close(self) -> None:
+		"""The SSH connection and its forwards: a local port is open only while its tunnel is."""
 		self.closing = True
+		for forward in list(self.forwards.values()):
+			forward.close()
 		if self.transport:
 			self.transport.close()
 
@@ -163,117 +171,17 @@ class Tunnel:
 
 
 # ---------------------------------------------------------------------------------------------
-# local forwards: they outlive SSH connections
-
-
-class _Forward:
-	"""A listening socket on 127.0.0.1 for one target (host, port seen from the SSH server). Each
-	accepted connection becomes a direct-tcpip channel on the site's current SSH connection, which
-	the pool opens, or opens again, on demand: a URL handed out before an idle close or a drop keeps
-	working once the server is back."""
-
-	def __init__(self, pool: TunnelPool, config: TunnelConfig, host: str, port: int):
-		self.pool, self.config, self.host, self.port_remote = pool, config, host, port
-		self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-		self.listener.bind(("127.0.0.1", 0))
-		self.listener.listen(64)
-		self.port = self.listener.getsockname()[1]
-		self.closed = False
-		self.failure: TunnelError | None = None  # the last channel this target refused, until one opens
-		threading.Thread(target=self._accept, name=f"tunnel-{config.site}-{port}", daemon=True).start()
-
-	def close(self) -> None:
-		self.closed = True
-		try:
-			self.listener.close()
-		except OSError:
-			pass
-
-	def _accept(self) -> None:
-		while not self.closed:
-			try:
-				client, peer = self.listener.accept()
-			except OSError:
-				return
-			client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-			threading.Thread(target=self._serve, args=(client, peer), daemon=True).start()
-
-	def _serve(self, client: socket.socket, peer) -> None:
-		config = self.config
-		target = f"{self.host}:{self.port_remote}"
-		try:
-			tunnel = self.pool.get(config)
-		except TunnelError as exc:
-			self.pool.fail(config.site, exc)
-			return client.close()
-		with tunnel.lock:
-			tunnel.active_channels += 1
-		try:
-			try:
-				channel = tunnel.transport.open_channel(
-					"direct-tcpip", (self.host, self.port_remote), peer, timeout=config.timeout
-				)
-			except paramiko.ChannelException as exc:
-				# this target's failure only: the site's other forwards may work (Socket.IO closed, HTTP up)
-				self.failure = ForwardRefused(
-					f"The SSH server could not reach {target}: {exc.text}", config.site
-				)
-				return client.close()
-			except (paramiko.SSHException, EOFError, OSError) as exc:
-				self.pool.fail(
-					config.site,
-					TunnelDropped(f"The SSH tunnel to {config.site} is down ({exc})", config.site),
-				)
-				return client.close()
-			self.failure = None
-			_pump(client, channel, tunnel)
-			if not tunnel.alive() and not tunnel.closing:
-				self.pool.fail(
-					config.site,
-					TunnelDropped(
-						f"The SSH connection to {config.site} dropped during a request", config.site
-					),
-				)
-		finally:
-			with tunnel.lock:
-				tunnel.active_channels -= 1
-				tunnel.last_used = time.monotonic()
-
-
-def _pump(client: socket.socket, channel: paramiko.Channel, tunnel: Tunnel) -> None:
-	try:
-		while True:
-			readable, _, _ = select.select([client, channel], [], [], 5.0)
-			if readable:
-				tunnel.last_used = time.monotonic()
-			if client in readable:
-				data = client.recv(BUFFER)
-				if not data:
-					break
-				channel.sendall(data)
-			if channel in readable:
-				data = channel.recv(BUFFER)
-				if not data:
-					break
-				client.sendall(data)
-			if not readable and (channel.closed or not channel.get_transport().is_active()):
-				break
-	except (OSError, EOFError, paramiko.SSHException):
-		pass
-	finally:
-		channel.close()
-		client.close()
-
-
-# ---------------------------------------------------------------------------------------------
 # the per-process pool
+
+
+_POOLS: weakref.WeakSet[TunnelPool] = weakref.WeakSet()
 
 
 class TunnelPool:
 	def __init__(self, idle_timeout: float = IDLE_TIMEOUT):
+		_POOLS.add(self)
 		self.idle_timeout = idle_timeout
 		self.tunnels: dict[str, Tunnel] = {}
-		self.forwards: dict[tuple[str, str, int], _Forward] = {}
 		self.failures: dict[str, TunnelError] = {}  # why the site's last connection attempt failed
 		self.site_locks: dict[str, threading.Lock] = {}
 		self.lock = threading.Lock()
@@ -304,15 +212,27 @@ class TunnelPool:
 
 	def forward(self, config: TunnelConfig, host: str, port: int) -> int:
 		"""The local port for host:port through the site's connection (opened now, so a bad key or
-		host key fails here and not inside someone's request)."""
-		self.get(config)
-		with self.lock:
-			key = (config.site, host, port)
-			forward = self.forwards.get(key)
+		host key fails here and not inside someone's request). The port closes with the connection
+		(idle, dropped, replaced): ask again for the current one."""
+		tunnel = self.get(config)
+		with tunnel.lock:
+			forward = tunnel.forwards.get((host, port))
 			if forward is None or forward.closed:
-				forward = self.forwards[key] = _Forward(self, config, host, port)
-			forward.config = config
+				forward = tunnel.forwards[(host, port)] = Forward(tunnel, host, port, self.dropped)
 			return forward.port
+
+	def forwards(self, site_name: str) -> list[Forward]:
+		tunnel = self.tunnels.get(site_name)
+		return list(tunnel.forwards.values()) if tunnel else []
+
+	def dropped(self, tunnel: Tunnel, error: TunnelError) -> None:
+		"""A forward found the SSH connection gone: remember why, close it and its forwards now."""
+		site = tunnel.config.site
+		self.fail(site, error)
+		with self.lock:
+			if self.tunnels.get(site) is tunnel:
+				self.tunnels.pop(site)
+		tunnel.close()
 
 	def fail(self, site: str, error: TunnelError) -> None:
 		"""Remember why; a connection that dropped and cannot be reopened stays "dropped"."""
@@ -326,18 +246,16 @@ class TunnelPool:
 		return self.tunnels.get(site_name)
 
 	def close(self, site_name: str | None = None) -> None:
-		"""Close SSH connections and their local forwards (all, or one site's)."""
+		"""Close SSH connections, and with them their local forwards (all, or one site's)."""
 		with self.lock:
-			names = [site_name] if site_name else list({*self.tunnels, *(k[0] for k in self.forwards)})
+			names = [site_name] if site_name else list(self.tunnels)
 			for name in names:
 				tunnel = self.tunnels.pop(name, None)
 				if tunnel:
 					tunnel.close()
-				for key in [k for k in self.forwards if k[0] == name]:
-					self.forwards.pop(key).close()
 
 	def close_idle(self) -> None:
-		"""Close idle or dead SSH connections; the local forwards stay, ready to reopen them."""
+		"""Close idle or dead SSH connections and their forwards; the next request opens anew."""
 		with self.lock:
 			for name, tunnel in list(self.tunnels.items()):
 				dead = bool(tunnel.transport and not tunnel.transport.is_active())
@@ -347,9 +265,13 @@ class TunnelPool:
 					self.tunnels.pop(name).close()
 
 	def forget(self) -> None:
-		"""In a forked child: drop the parent's tunnels without touching their sockets."""
+		"""In a forked child: drop the parent's tunnels without touching their SSH sockets, and let
+		go of the inherited listening sockets (nobody here accepts on them, and they would keep the
+		parent's ports listening after the parent closed them)."""
+		for tunnel in self.tunnels.values():
+			for forward in tunnel.forwards.values():
+				forward.abandon()
 		self.tunnels = {}
-		self.forwards = {}
 		self.failures = {}
 		self.site_locks = {}
 		self.lock = threading.Lock()
@@ -368,8 +290,14 @@ class TunnelPool:
 		self.janitor.start()
 
 
+def _forget_all() -> None:
+	for pool in list(_POOLS):
+		pool.forget()
+
+
 POOL = TunnelPool()
-os.register_at_fork(after_in_child=POOL.forget)
+os.register_at_fork(after_in_child=_forget_all)
+atexit.register(POOL.close)  # say goodbye to the SSH servers; the ports close with the process anyway
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,8 +319,26 @@ def forward(site, host: str, port: int, pool: TunnelPool | None = None) -> int:
 	endpoint(): for the Socket.IO port, the database port)."""
 	pool = pool or POOL
 	config = TunnelConfig.from_site(site)
-	pool.failures.pop(config.site, None)
-	return pool.forward(config, host, int(port))
+	try:
+		return pool.forward(config, host, int(port))
+	except (Unreachable, ConnectTimeout) as exc:
+		dropped = pool.failures.get(config.site)
+		if isinstance(dropped, TunnelDropped):
+			raise dropped from exc  # the connection we had dropped, and the server is still away
+		raise
+
+
+def serving(url: str, pool: TunnelPool | None = None) -> bool:
+	"""Whether the local port of `url` (from endpoint()) still forwards: false once its SSH
+	connection closed."""
+	try:
+		port = urlsplit(url).port
+	except ValueError:
+		return False
+	pool = pool or POOL
+	with pool.lock:
+		tunnels = list(pool.tunnels.values())
+	return any(f.port == port and not f.closed for t in tunnels for f in list(t.forwards.values()))
 
 
 def explain(site, exc: BaseException | None = None, pool: TunnelPool | None = None) -> TunnelError | None:
@@ -412,8 +358,7 @@ def explain(site, exc: BaseException | None = None, pool: TunnelPool | None = No
 		return TunnelDropped(f"The SSH connection to {site.site_name} dropped", site.site_name)
 	# the target refused behind the SSH server: the forward the failed request used, when known
 	port = _local_port(exc)
-	forwards = [f for key, f in pool.forwards.items() if key[0] == site.site_name and f.failure]
-	for forward in forwards:
+	for forward in [f for f in pool.forwards(site.site_name) if f.failure]:
 		if port is None or forward.port == port:
 			return forward.failure
 	return None

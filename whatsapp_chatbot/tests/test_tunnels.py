@@ -189,16 +189,15 @@ class TestTunnels(TunnelTestCase):
 		site = self.make_site("idle")
 		self.assertEqual(self.remote_get(site, "ping", pool).status_code, 200)
 		first = pool.peek(site.name)
-		first_port = tunnels.endpoint(site, pool)[0].rsplit(":", 1)[1]
+		first_url = tunnels.endpoint(site, pool)[0]
 		deadline = time.monotonic() + 10
 		while pool.peek(site.name) and time.monotonic() < deadline:
 			time.sleep(0.1)
 		self.assertIsNone(pool.peek(site.name))
 		self.assertFalse(first.transport.is_active())
-		# the URL handed out before the idle close still works: the connection reopens on demand
-		url = f"http://127.0.0.1:{first_port}"
-		response = requests.get(f"{url}/api/method/ping", headers={"Host": REMOTE}, timeout=10)
-		self.assertEqual(response.json()["message"], "pong")
+		# its local port closed with it (tests/test_tunnel_isolation.py); asking again reopens both
+		self.assertFalse(tunnels.serving(first_url, pool))
+		self.assertEqual(self.remote_get(site, "ping", pool).json()["message"], "pong")
 		self.assertEqual(pool.opened, 2)
 		pool.close()
 
@@ -238,14 +237,12 @@ class TestTunnelDrops(TunnelTestCase):
 		self.assertLess(time.monotonic() - started, 3.5)  # it broke off, it did not wait for the end
 		reason = tunnels.explain(site, caught.exception, pool)
 		self.assertIsInstance(reason, tunnels.TunnelDropped)
-		# while it is gone, the same URL says so; a request after it is back just works
-		url = caught.exception.request.url.split("/api/")[0]  # the URL handed out before the drop
-		with self.assertRaises(requests.ConnectionError) as again:
-			requests.get(f"{url}/api/method/ping", headers={"Host": REMOTE}, timeout=10)
+		# while it is gone, a request says so; once it is back, the next request opens it again
+		with self.assertRaises((requests.ConnectionError, tunnels.TunnelError)) as again:
+			self.remote_get(site, "ping", pool)
 		self.assertIsInstance(tunnels.explain(site, again.exception, pool), tunnels.TunnelDropped)
 		self.sshd.start()
-		response = requests.get(f"{url}/api/method/ping", headers={"Host": REMOTE}, timeout=10)
-		self.assertEqual(response.json()["message"], "pong")
+		self.assertEqual(self.remote_get(site, "ping", pool).json()["message"], "pong")
 		self.assertEqual(pool.opened, 2)
 		pool.close()
 
