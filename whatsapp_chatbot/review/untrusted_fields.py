@@ -46,6 +46,7 @@ UNTRUSTED_FIELDS: dict[str, tuple[str, ...]] = {
 		"error_code",
 		"error_message",
 		"outbox_key",
+		"phone_number_id",
 	),
 	# Meta's delivery statuses, written as they came (channel/statuses.py)
 	"Chatbot Status Event": (
