@@ -99,8 +99,9 @@ def date(value) -> str:
 	return formatdate(getdate(value)) if value else ""
 
 
-def file_name(title: str, extension: str) -> str:
-	"""A file's name from its title in the reader's language: "Accounts Receivable" in Spanish is
-	cuentas_por_cobrar.xlsx (Frappe's translation of the report's or DocType's name)."""
-	words = re.sub(r"\W+", "_", frappe._(title).lower()).strip("_") or "file"
+def file_name(title: str, extension: str, language: str | None = None) -> str:
+	"""A file's name from its title in the reader's language (default: the turn's): "Accounts
+	Receivable" in Spanish is cuentas_por_cobrar.xlsx (Frappe's translation of the report's or
+	DocType's name)."""
+	words = re.sub(r"\W+", "_", frappe._(title, lang=language).lower()).strip("_") or "file"
 	return f"{words}.{extension}"

@@ -9,7 +9,7 @@ import time
 import frappe
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.channel import contacts, outbox
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.executors import local, remote_long
@@ -30,6 +30,11 @@ def run_long_command(command: str) -> None:
 	contact = frappe.get_doc(contacts.CONTACT, doc.contact)
 	language = contacts.language_of(contact, settings)
 	frappe.flags.whatsapp_chatbot_language = language  # as in process_message
+	with i18n.speaking(language):  # the handler's `_()`, its result, file name and errors in it
+		_run(doc, contact, language, settings)
+
+
+def _run(doc, contact, language: str, settings) -> None:
 	started = time.monotonic()
 	doc.db_set({"status": "Running", "started_at": now_datetime(), "progress": 0})
 	progress.publish(doc, 0, status="Running")

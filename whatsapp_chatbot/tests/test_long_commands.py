@@ -45,7 +45,7 @@ class TestLongCommandsInProcess(f.InterpreterTestCase):
 		self.assertTrue(command.attachment)
 		[document] = self.graph.sent_messages()[1:]
 		self.assertEqual(document["type"], "document")
-		self.assertEqual(document["document"]["filename"], "sales_invoice.xlsx")
+		self.assertEqual(document["document"]["filename"], "factura_de_venta.xlsx")  # its Spanish name
 		self.assertIn(command.name, document["document"]["caption"])
 		sheet = load_workbook(io.BytesIO(self.graph.media[document["document"]["id"]][0])).active
 		names = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}

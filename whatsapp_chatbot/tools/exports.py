@@ -12,12 +12,14 @@ import io
 
 import frappe
 import openpyxl
+from frappe import _
 from frappe.utils import getdate
 from frappe.utils.xlsxutils import ILLEGAL_CHARACTERS_RE, get_excel_date_format, handle_html
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.workbook.child import INVALID_TITLE_REGEX
 
+from whatsapp_chatbot import i18n
 from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import data, metadata, report_html
 from whatsapp_chatbot.tools.definitions import with_default_company
@@ -105,11 +107,12 @@ def export_list(doctype, filters=None, fields=None, limit=None) -> Result:
 			break
 		rows += [list(r) for r in page]
 		progress.report(90 * len(rows) / total, f"{len(rows)}/{total}")
-	labels = [meta.get_label(c) if c not in metadata.STANDARD_FIELDS else c for c in columns]
-	content = xlsx(meta.name, labels, rows)
-	filename = f"{frappe.scrub(meta.name)}.xlsx"
+	# the file speaks the reader's language: its name, its sheet, its column headings
+	labels = [_(meta.get_label(c)) if c not in metadata.STANDARD_FIELDS else c for c in columns]
+	content = xlsx(_(meta.name), labels, rows)
+	filename = i18n.file_name(meta.name, "xlsx")
 	return Result(
-		f"{meta.name}: {len(rows)} rows",
+		f"{_(meta.name)}: {_rows(len(rows))}",
 		data={"doctype": meta.name, "rows_exported": len(rows)},
 		attachment=(filename, content, XLSX_MIME),
 	)
@@ -143,32 +146,37 @@ def export_report(report, filters=None, file_format=None) -> Result:
 	source = data.current()
 	name = source.report_name(report)
 	if not name:
-		raise CommandError(f"There is no report called {report!r}.")
+		raise CommandError(_("There is no report called “{report}”.").format(report=report))
 	values = _filters(filters)
 	if not source.remote:  # there the remote user's own defaults apply
 		with_default_company(values)
-	progress.report(10, name)
+	title = _(name)  # "Accounts Receivable" is "Cuentas por cobrar" to a Spanish reader
+	progress.report(10, title)
 	progress.check_cancelled()
 	output = source.run_report(name, values)
 	progress.check_cancelled()
-	progress.report(70, f"{len(output.get('result') or [])} rows")
+	progress.report(70, _rows(len(output.get("result") or [])))
 	columns = [_column(c) for c in output.get("columns") or []]
 	rows = [_row(r, columns) for r in output.get("result") or [] if r]
-	labels = [c["label"] for c in columns]
+	labels = [_(c["label"]) for c in columns]
 	if (file_format or "xlsx") == "pdf":
 		content, filename, mime = (
-			_pdf(name, values, labels, rows),
-			f"{frappe.scrub(name)}.pdf",
+			_pdf(title, values, labels, rows),
+			i18n.file_name(name, "pdf"),
 			"application/pdf",
 		)
 	else:
-		content, filename, mime = xlsx(name, labels, rows), f"{frappe.scrub(name)}.xlsx", XLSX_MIME
+		content, filename, mime = xlsx(title, labels, rows), i18n.file_name(name, "xlsx"), XLSX_MIME
 	progress.report(95, filename)
 	return Result(
-		f"{name}: {len(rows)} rows",
+		f"{title}: {_rows(len(rows))}",
 		data={"report": name, "rows": len(rows)},
 		attachment=(filename, content, mime),
 	)
+
+
+def _rows(count: int) -> str:
+	return _("{count} rows").format(count=i18n.number(count))
 
 
 def _filters(filters) -> dict:
