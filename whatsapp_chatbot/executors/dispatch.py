@@ -10,7 +10,8 @@ hold the same for all of them:
 - anything else runs now, recorded as a Chatbot Command, and its outcome goes back to the caller.
 
 Where it runs is the executor's business: the local one (the Frappe ORM as the contact's User) or,
-when the arguments name a remote site, the remote one. The callers never pick.
+for a command that can run remotely, the remote site its arguments name (or the contact's default
+one when they name none). The callers never pick.
 """
 
 from __future__ import annotations
@@ -48,15 +49,16 @@ class Dispatched:
 		return outcome_replies(self.outcome, language)
 
 
-def executor_for(turn, arguments: dict):
-	"""The executor for these arguments: local unless they name a remote site (or the contact has a
-	default one and they name none): executors/remote.py, as the contact's user there."""
-	return remote.for_turn(turn, arguments) or local
+def executor_for(turn, command, arguments: dict):
+	"""The executor for this command and arguments: local, unless the command can run remotely and
+	they name a remote site (or the contact has a default one and they name none): then
+	executors/remote.py, as the contact's user there."""
+	return remote.for_turn(turn, command, arguments) or local
 
 
 def dispatch(turn, command, arguments: dict, *, doc=None) -> Dispatched:
 	"""Dispatch a command whose arguments were already validated with `command.check`."""
-	executor = executor_for(turn, arguments)
+	executor = executor_for(turn, command, arguments)
 	if command.needs_confirmation:
 		preview = executor.execute(command, arguments, turn.contact.user, call=command.preview)
 		if not preview.ok:
@@ -77,7 +79,7 @@ def run_confirmed(turn, confirmed: confirmation.Confirmed) -> list:
 	if errors:
 		doc.db_set({"status": "Failed", "error": "; ".join(errors)})
 		return [outgoing.text(texts.text("command_failed", language, error="; ".join(errors)))]
-	executor = executor_for(turn, arguments)
+	executor = executor_for(turn, command, arguments)
 	if command.kind == long_commands.LONG:
 		return long_commands.start(turn, command, arguments, doc)
 	return _run(turn, command, arguments, executor, doc).user_replies(language)

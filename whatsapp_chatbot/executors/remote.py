@@ -29,18 +29,22 @@ SITE_DOCTYPE = "Chatbot Remote Site"
 ACCESS = "Chatbot Remote Access"
 
 
-def site_for(contact: str | None, arguments: dict) -> str | None:
+def site_for(contact: str | None, arguments: dict, command=None) -> str | None:
 	"""The remote site these arguments run on: the one named, else the contact's default; None
-	for this site."""
+	for this site. A command that cannot run remotely (`command.remote` false: sales summary,
+	charts, ToDos, media, bills…) runs here whatever the default: the default is only for the
+	commands it can serve (such a command is never offered a `site` parameter to name one)."""
+	if command is not None and not command.remote:
+		return None
 	named = arguments.get(SITE)
 	if named == LOCAL_SITE:
 		return None
 	return named or permissions.default_remote_site(contact)
 
 
-def for_turn(turn, arguments: dict):
-	"""The remote executor for this turn and arguments, or None when they run here."""
-	site = site_for(turn.contact.name, arguments)
+def for_turn(turn, command, arguments: dict):
+	"""The remote executor for this command and arguments, or None when they run here."""
+	site = site_for(turn.contact.name, arguments, command)
 	return RemoteExecutor(site, turn.contact.name, turn.language) if site else None
 
 

@@ -25,9 +25,12 @@ from whatsapp_chatbot.tools.registry import SITE, Result
 API = "whatsapp_chatbot.api.remote"
 
 
-def target(doc, arguments: dict) -> str | None:
-	"""The remote site a queued command runs on (recorded when it was queued, else its arguments)."""
-	return doc.remote_site or site_for(doc.contact, arguments)
+def target(doc, arguments: dict, command=None) -> str | None:
+	"""The remote site a queued command runs on (recorded when it was queued, else its arguments;
+	never one for a command that cannot run remotely)."""
+	if command is not None and not command.remote:
+		return None
+	return doc.remote_site or site_for(doc.contact, arguments, command)
 
 
 def run(doc, command, arguments: dict, site: str, language: str) -> Outcome:

@@ -45,7 +45,7 @@ def _run(doc, contact, language: str, settings) -> None:
 		outcome = local.Outcome(error="command no longer allowed for this user", refused=True)
 	else:
 		arguments, errors = definition.check(json.loads(doc.arguments or "{}"))
-		site = None if errors else remote_long.target(doc, arguments)
+		site = None if errors else remote_long.target(doc, arguments, definition)
 		tracker = progress.Progress(doc, contact, language, settings)
 		with progress.tracking(tracker):
 			try:
