@@ -71,6 +71,8 @@ def dispatch(turn, command, arguments: dict, *, doc=None) -> Dispatched:
 def run_confirmed(turn, confirmed: confirmation.Confirmed) -> list:
 	"""After Confirm: check again that the user may still run it, then run it (or queue it)."""
 	doc, language = confirmed.doc, turn.language
+	if confirmed.again:
+		return _confirmed_before(turn, doc)
 	command = catalogue.find(doc.command, turn.contact.user, turn.contact.name)
 	if command is None:
 		doc.db_set({"status": "Failed", "error": "command no longer allowed for this user"})
@@ -83,6 +85,21 @@ def run_confirmed(turn, confirmed: confirmation.Confirmed) -> list:
 	if command.kind == long_commands.LONG:
 		return long_commands.start(turn, command, arguments, doc)
 	return _run(turn, command, arguments, executor, doc).user_replies(language)
+
+
+def _confirmed_before(turn, doc) -> list:
+	"""The press that confirmed `doc` is being handled again (its worker died, or the Desk re-ran
+	the message): never run it a second time. We hold the sender's lock, so whoever ran it is gone."""
+	if doc.status == "Queued" and doc.kind == long_commands.LONG:
+		# its job may never have been queued (the worker died before committing): queue it, once
+		long_commands.enqueue(doc.name, int(turn.settings.long_job_timeout or 1500))
+		return [outgoing.text(texts.text("working", turn.language, ref=doc.name))]
+	if doc.status == "Queued":
+		confirmation.interrupted(doc.name)  # it may have written already: the user checks, once
+		return []
+	if doc.error == confirmation.INTERRUPTED:
+		return []  # the sweep found it first and told the user
+	return [outgoing.text(texts.text("confirmation_done", turn.language, ref=doc.name, status=doc.status))]
 
 
 def _run(turn, command, arguments: dict, executor, doc) -> Dispatched:

@@ -4,6 +4,8 @@
   unless their sender's lock is taken: a taken lock is a live worker in that sender's turn (it
   renews the lock while it lives, and drains the sender's messages before letting go), however
   long the turn takes; a dead worker's lock expires and its messages are picked up then;
+- confirmed commands left Queued by a worker that died running them are failed, not run again
+  (tools/confirmation.interrupted: the user is told once to check the document);
 - outgoing messages Queued whose back-off is over, or left Sending by a dead worker, are sent
   again (a Sending row may or may not have reached Meta: losing an answer is worse than a rare
   duplicate, and a row marked Sent is never sent again);
@@ -30,6 +32,8 @@ def sweep() -> dict:
 	counts = {"incoming": 0, "outgoing": 0, "statuses": 0}
 	counts["expired_confirmations"] = confirmation.expire_stale()
 	counts["dead_long_commands"] = fail_dead_long_commands(settings)
+
+	counts["interrupted_commands"] = fail_interrupted_commands(stale)
 
 	busy = {}  # sender_key -> lock taken
 	for row in frappe.get_all(
@@ -83,6 +87,29 @@ def sweep() -> dict:
 	):
 		counts["statuses"] += statuses.apply_pending(wamid)
 	return counts
+
+
+def fail_interrupted_commands(stale) -> int:
+	"""Confirmed (Queued) commands that are not long and whose sender has no live worker: the
+	worker that was running them died, maybe after the write happened. Failed, never run again."""
+	failed = 0
+	for row in frappe.get_all(
+		"Chatbot Command",
+		filters={
+			"status": "Queued",
+			"kind": ("!=", "Long"),
+			"contact": ("is", "set"),  # commands another site started here have none (started.py)
+			"modified": ("<", stale),
+		},
+		fields=["name", "message"],
+		limit=200,
+	):
+		sender_key = frappe.db.get_value(MESSAGE, row.message, "sender_key") if row.message else None
+		if sender_key and locks.is_held(locks.sender(sender_key)):
+			continue  # still running in a live worker
+		if confirmation.interrupted(row.name):
+			failed += 1
+	return failed
 
 
 def fail_dead_long_commands(settings) -> int:

@@ -7,6 +7,11 @@ to, only while the command is Awaiting Confirmation and not expired, and only on
 cleared as the command leaves that state, under a row lock, so a replayed or forwarded button id
 does nothing. A typed "sí" / "yes" / "confirm" confirms the contact's latest pending command.
 
+A Confirm is settled and committed before anything runs: a worker killed after the write (here or
+on a remote site) cannot roll the command back to Awaiting Confirmation for the same press to run
+it twice. The same message processed again finds the command settled by it (`Confirmed.again`);
+one left Queued by a dead worker is failed with `interrupted`, never run again.
+
 This module keeps the question and its answer; running a confirmed command is the dispatcher's
 (executors/dispatch.py), which is also what previews the write before `propose` asks.
 """
@@ -27,6 +32,7 @@ COMMAND = "Chatbot Command"
 BUTTON_ID = re.compile(r"^cmd:(?P<name>[A-Za-z0-9-]+):(?P<token>[a-z0-9]+):(?P<answer>[yn])$")
 YES = {"si", "sí", "yes", "y", "confirm", "confirmar", "confirmo", "ok", "dale", "adelante", "go"}
 NO = {"no", "n", "cancel", "cancelar", "cancela"}
+INTERRUPTED = "interrupted; not run again to avoid doing it twice — check the document"
 
 
 def normalise_reply(text: str | None) -> str:
@@ -46,6 +52,7 @@ class Confirmed:
 	"""A valid Confirm: the command (now Queued, token spent) is the dispatcher's to run."""
 
 	doc: object  # Chatbot Command
+	again: bool = False  # this same message settled it before (its turn is running again)
 
 
 def propose(turn, command, arguments: dict, preview: str) -> list[dict]:
@@ -112,6 +119,12 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict] | Confirmed:
 		return [outgoing.text(texts.text("confirmation_invalid", language))]
 	doc = frappe.get_doc(COMMAND, name, for_update=True)  # two presses at once: one waits here
 	if (
+		doc.contact == turn.contact.name
+		and doc.message == turn.message.name
+		and doc.status not in ("Awaiting Confirmation", "Cancelled", "Expired")
+	):
+		return Confirmed(doc, again=True)  # a retry of the press that confirmed it: never a second run
+	if (
 		doc.contact != turn.contact.name
 		or not token
 		or doc.confirmation_token != token
@@ -126,7 +139,31 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict] | Confirmed:
 		return [outgoing.text(texts.text("cancelled", language, ref=doc.name))]
 
 	doc.db_set({"status": "Queued", "confirmation_token": None, "message": turn.message.name})
+	# settled for good before any side effect: whatever happens to this worker from here on (a kill
+	# after the remote insert, a failure before the turn commits), the token is spent
+	frappe.db.commit()
 	return Confirmed(doc)
+
+
+def interrupted(name: str) -> bool:
+	"""Fail a confirmed command that a dead worker left Queued, maybe after it wrote: it is not run
+	again (twice is worse than once), and the contact is told once to check. False if it was not
+	Queued any more."""
+	from whatsapp_chatbot.channel import contacts, outbox
+
+	doc = frappe.get_doc(COMMAND, name, for_update=True)
+	if doc.status != "Queued":
+		return False
+	doc.db_set({"status": "Failed", "finished_at": now_datetime(), "error": INTERRUPTED})
+	contact = frappe.get_doc(contacts.CONTACT, doc.contact)
+	outbox.queue_text(
+		contact,
+		texts.text("confirmed_interrupted", contacts.language_of(contact), ref=doc.name),
+		doc.conversation,
+		answers=doc.message,
+		key=f"{doc.name}:interrupted",  # the sweep and a retried turn may both get here: told once
+	)
+	return True
 
 
 def expire_stale() -> int:
