@@ -109,8 +109,11 @@ def language_for(contact, text: str | None, settings=None) -> str:
 	contact's language from now on, so a later voice note or photo is answered in it too), else
 	the contact's usual one."""
 	guessed = language.guess(text)
-	if guessed.confident:
-		if texts.normalise_language(contact.language) != guessed.language or not contact.language:
+	current = texts.normalise_language(contact.language) if contact.language else None
+	# the guesser tells Spanish, Portuguese and English apart: a contact set to another language
+	# (French, say) keeps it, whatever a French sentence looks like to it
+	if guessed.confident and (current is None or current in language.GUESSED):
+		if current != guessed.language:
 			contact.db_set("language", guessed.language)
 		return guessed.language
 	return language_of(contact, settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.translate import get_user_lang
 from frappe.utils import now_datetime
 
 from whatsapp_chatbot import permissions, texts
@@ -112,8 +113,9 @@ def _notify_managers(conversation, contact, message) -> None:
 	# the subject and the content are HTML (the Desk's notification menu, the log, the email): the
 	# profile name and the text are the sender's words, shown as written
 	who = frappe.utils.escape_html(contact.profile_name or contact.wa_id or contact.name)
-	subject = _("WhatsApp: {0} asks to talk to a person").format(who)
 	for user in permissions.managers():
+		# in the manager's language, not the contact's (the turn speaks the contact's)
+		subject = _("WhatsApp: {0} asks to talk to a person", lang=get_user_lang(user)).format(who)
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",

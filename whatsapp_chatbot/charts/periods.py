@@ -1,7 +1,8 @@
 """Time buckets for charts over a period: days, ISO weeks (starting Monday) or months, every
 bucket present even when nothing happened in it (a day without sales is a zero, not a gap).
 
-Pure module: no frappe. Labels are short, in Spanish or English, for a phone's x axis.
+Pure module: no frappe. Labels are short, for a phone's x axis, with the month names of the reader's
+language from the locale data Babel (a Frappe dependency) has for every language.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Iterable
 DAY, WEEK, MONTH = "day", "week", "month"
 GRAINS = (DAY, WEEK, MONTH)
 MAX_BUCKETS = 120  # more columns than this are unreadable on a phone
+# where Babel is not installed (the pure tests): English, and Spanish as Babel writes it
 MONTHS = {
 	"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-	"es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+	"es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
 }
 
 
@@ -67,8 +69,19 @@ def totals(
 	return keys, [sums[k] for k in keys]
 
 
+def month_names(language: str) -> tuple[str, ...]:
+	"""Short month names in `language` ("jan", "fev"… in Portuguese), without abbreviation dots."""
+	try:
+		from babel.dates import get_month_names
+
+		names = get_month_names("abbreviated", locale=language.replace("-", "_"))
+		return tuple(names[month].rstrip(".") for month in range(1, 13))
+	except Exception:  # no Babel, or a language it does not know
+		return MONTHS.get(language, MONTHS["en"])
+
+
 def label(bucket: datetime.date, grain: str, language: str = "en") -> str:
-	months = MONTHS.get(language, MONTHS["en"])
+	months = month_names(language)
 	if grain == MONTH:
 		return f"{months[bucket.month - 1]} {bucket.year}"
 	return f"{bucket.day} {months[bucket.month - 1]}"

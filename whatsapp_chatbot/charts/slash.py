@@ -2,6 +2,7 @@
 
     /chart sales week from_date=2026-01-01   →  sales_chart  by=week from_date=2026-01-01
     /chart ventas clientes                   →  sales_chart  by=customer
+    /chart vendas mês                        →  sales_chart  by=month
     /chart stock TORN-M8                     →  stock_chart  TORN-M8
     /chart documents {"doctype": "ToDo"}     →  documents_chart {"doctype": "ToDo"}
 
@@ -17,14 +18,16 @@ NAMES = frozenset({"chart", "graph", "grafica", "grafico"})  # accents are dropp
 KINDS = {
 	"sales": "sales_chart",
 	"ventas": "sales_chart",
+	"vendas": "sales_chart",
 	"stock": "stock_chart",
 	"existencias": "stock_chart",
 	"inventario": "stock_chart",
+	"estoque": "stock_chart",
 	"documents": "documents_chart",
 	"documentos": "documents_chart",
 	"doctype": "documents_chart",
 }
-# the sales chart's first word may be its `by`, in either language
+# the sales chart's first word may be its `by`, in English, Spanish or Portuguese
 SALES_BY = {
 	"day": "day",
 	"dia": "day",
@@ -40,6 +43,7 @@ SALES_BY = {
 	"items": "item",
 	"articulo": "item",
 	"articulos": "item",
+	"itens": "item",
 	"producto": "item",
 	"productos": "item",
 }

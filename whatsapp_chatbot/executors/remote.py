@@ -123,7 +123,7 @@ class RemoteExecutor:
 				title=f"WhatsApp command {command.name} failed on {self.site}",
 				message=frappe.get_traceback(with_context=False),
 			)
-			return Outcome(error=f"{command.name} failed unexpectedly; the team can see the error log.")
+			return Outcome(error=local.failed_unexpectedly(command.name))
 		finally:
 			frappe.local.message_log = []
 

@@ -145,7 +145,7 @@ def fail_dead_long_commands(settings) -> int:
 			continue  # started by another site (api/remote.py): that site tells its user
 		contact = frappe.get_doc(contacts.CONTACT, doc.contact)
 		language = contacts.language_of(contact, settings)
-		reason = {"es": "el proceso se detuvo", "en": "the job stopped"}.get(language, "the job stopped")
+		reason = texts.translate("the job stopped", language)
 		outbox.queue_text(
 			contact,
 			texts.text("long_failed", language, ref=doc.name, reason=reason),

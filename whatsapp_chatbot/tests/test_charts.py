@@ -277,14 +277,15 @@ class TestChartsRefused(ChartTestCase):
 		self.assertEqual(self.uploads(), 0)
 
 	def test_generic_chart_checks_every_name(self):
+		# said in Spanish, the language the contact writes
 		cases = [
-			({"doctype": "Sales Invoice", "value_field": "customer_name"}, "is not a"),
-			({"doctype": "Sales Invoice", "group_by": "no_such_field"}, "has no field"),
-			({"doctype": "Sales Invoice", "filters": ["password = x"]}, "has no field"),
-			({"doctype": "Sales Invoice", "date_field": "customer"}, "is not a"),
+			({"doctype": "Sales Invoice", "value_field": "customer_name"}, "no es un campo de tipo"),
+			({"doctype": "Sales Invoice", "group_by": "no_such_field"}, "no tiene el campo"),
+			({"doctype": "Sales Invoice", "filters": ["password = x"]}, "no tiene el campo"),
+			({"doctype": "Sales Invoice", "date_field": "customer"}, "no es un campo de tipo"),
 			# a field above the user's permission level is treated as missing
-			({"doctype": "User", "group_by": "user_type"}, "has no field 'user_type'"),
-			({"doctype": "Invoices; drop table", "group_by": None}, "no document type"),
+			({"doctype": "User", "group_by": "user_type"}, "no tiene el campo “user_type”"),
+			({"doctype": "Invoices; drop table", "group_by": None}, "No existe un tipo de documento"),
 		]
 		for arguments, expected in cases:
 			with self.subTest(arguments=arguments):

@@ -17,7 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, fmt_money, getdate, nowdate
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.charts import periods, render
 from whatsapp_chatbot.tools import metadata
 from whatsapp_chatbot.tools.erpnext import ITEM, resolve
@@ -39,11 +39,13 @@ TO_DATE = Param("date", "", required=False)
 
 
 def language() -> str:
-	"""The turn's language (set by the pipeline or the long-command job), else the user's."""
+	"""The language the chart speaks: the turn's (set by the pipeline or the long-command job), else
+	the user's; English whole when the site cannot say every sentence of the bot in it (so titles,
+	DocType names and month names never mix two languages)."""
 	chosen = frappe.flags.get("whatsapp_chatbot_language") or frappe.db.get_value(
 		"User", frappe.session.user, "language"
 	)
-	return texts.normalise_language(chosen)
+	return i18n.bot_language(chosen)
 
 
 # -- the commands --------------------------------------------------------------------------------
@@ -321,7 +323,10 @@ class DocumentsQuery:
 		df = self.meta.get_field(fieldname)
 		# level 0 comes with read on the DocType; higher levels need a role that grants them
 		if df and df.permlevel and df.permlevel not in self.meta.get_permlevel_access("read"):
-			raise CommandError(f"{self.meta.name} has no field {fieldname!r}.")  # as if it did not exist
+			# as if it did not exist
+			raise CommandError(
+				_("{doctype} has no field “{field}”.").format(doctype=_(self.meta.name), field=fieldname)
+			)
 		return fieldname
 
 	def label(self, fieldname: str) -> str:

@@ -30,8 +30,9 @@ from whatsapp_chatbot.executors import local
 
 COMMAND = "Chatbot Command"
 BUTTON_ID = re.compile(r"^cmd:(?P<name>[A-Za-z0-9-]+):(?P<token>[a-z0-9]+):(?P<answer>[yn])$")
-YES = {"si", "sí", "yes", "y", "confirm", "confirmar", "confirmo", "ok", "dale", "adelante", "go"}
-NO = {"no", "n", "cancel", "cancelar", "cancela"}
+# typed answers in English, Spanish and Portuguese ("sim", "pode"; "não")
+YES = {"si", "sí", "sim", "yes", "y", "confirm", "confirmar", "confirmo", "ok", "dale", "adelante", "pode", "go"}  # fmt: skip
+NO = {"no", "não", "nao", "n", "cancel", "cancelar", "cancela"}
 INTERRUPTED = "interrupted; not run again to avoid doing it twice — check the document"
 
 

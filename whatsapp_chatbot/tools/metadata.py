@@ -58,7 +58,7 @@ def field(meta, fieldname: str, types: set[str] | None = None) -> str:
 	if types and df.fieldtype not in types:
 		raise CommandError(
 			_("{doctype}.{field} is not a {types} field.").format(
-				doctype=meta.name, field=fieldname, types="/".join(_(t) for t in sorted(types))
+				doctype=meta.name, field=fieldname, types=", ".join(_(t) for t in sorted(types))
 			)
 		)
 	return fieldname
