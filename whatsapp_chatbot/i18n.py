@@ -30,11 +30,9 @@ def normalise(language: str | None) -> str:
 
 
 def table(language: str) -> dict[str, str]:
-	"""Frappe's merged translations for a language (apps' CSV files, then the site's Translation
-	records), over any still written beside their English in texts.py."""
-	if language == "en":
-		return {}
-	return {**texts.inline_translations(language), **get_all_translations(language)}
+	"""Frappe's merged translations for a language: the apps' CSV files (and the parent language's,
+	for a variant), then the site's Translation records."""
+	return {} if language == "en" else get_all_translations(language)
 
 
 def bot_language(language: str | None) -> str:

@@ -137,4 +137,6 @@ def test_command_help_in_the_users_language():
 	assert texts.command_help("mi_reporte", "Ventas del mes por vendedor. Usa el reporte X.", "en") == (
 		"Ventas del mes por vendedor"
 	)
-	assert all(set(variants) == {"en", "es"} for variants in texts.COMMAND_HELP.values())
+	# every built-in command's line is English here and translated in translations/*.csv
+	for name in texts.COMMAND_HELP:
+		assert texts.command_help(name, "", "pt") != texts.command_help(name, "", "en") != ""

@@ -161,6 +161,8 @@ def test_the_catalogue_finds_sentences_from_code_and_texts():
 	assert texts.english("cancelled") in catalogue  # texts.py
 	assert texts.english_help("stock_balance") in catalogue  # /help
 	assert all(msgid == msgid.strip() and msgid for msgid in catalogue)  # frappe._ strips its msgid
+	# texts.py is the English source only: its translations live where an admin can change them
+	assert all(isinstance(v, str) for v in [*texts.TEXTS.values(), *texts.COMMAND_HELP.values()])
 
 
 @pytest.mark.parametrize("language", SHIPPED)
@@ -189,6 +191,16 @@ def test_a_language_missing_one_sentence_is_english_whole():
 	assert msgids.choose("pt", table, catalogue) == "en"
 	# and a language with only a few sentences (Frappe's own French has "Confirm", "Cancel"…)
 	assert msgids.choose("fr", {"Confirm": "Confirmer", "Cancel": "Annuler"}, catalogue) == "en"
+
+
+def test_portuguese_is_guessed_and_kept():
+	from whatsapp_chatbot.interpreter.language import guess
+
+	assert texts.guess_language("5511987654321") == "pt"  # a Brazilian number
+	assert texts.normalise_language("pt_BR") == "pt"
+	assert guess("olá, quero ver as faturas vencidas") == guess("não entendi")
+	assert guess("olá, quero ver as faturas vencidas").language == "pt"
+	assert guess("hola, quiero ver las facturas vencidas").language == "es"
 
 
 def test_texts_speak_the_shipped_languages_and_english_for_the_rest():

@@ -151,4 +151,6 @@ def test_error_kinds_are_the_texts_keys():
 
 	assert {f"tunnel_{k}" for k in kinds} <= set(texts.TEXTS)
 	for kind in kinds:
-		assert set(texts.TEXTS[f"tunnel_{kind}"]) >= {"es", "en"}
+		english = texts.text(f"tunnel_{kind}", "en", site="norte")
+		assert texts.text(f"tunnel_{kind}", "es", site="norte") != english
+		assert texts.text(f"tunnel_{kind}", "pt", site="norte") != english
