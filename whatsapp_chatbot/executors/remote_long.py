@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from whatsapp_chatbot.executors.local import Outcome
 from whatsapp_chatbot.executors.remote import RemoteExecutor, site_for, user_text
 from whatsapp_chatbot.executors.rest import RemoteError
+from whatsapp_chatbot.msgids import _
 from whatsapp_chatbot.realtime import follow, progress, side_db
 from whatsapp_chatbot.tools.registry import SITE, Result
 
@@ -146,5 +147,7 @@ def _outcome(client, remote_name: str, final: dict) -> Outcome:
 			mime = mimetypes.guess_type(final["file_name"])[0] or content_type.split(";")[0]
 			attachment = (final["file_name"], content, mime)
 		return Outcome(result=Result(final.get("result") or "", attachment=attachment))
-	error = final.get("error") or f"{status} on {client.site}"
+	error = final.get("error") or _("It ended as {status} on {site}.").format(
+		status=_(status or ""), site=client.site
+	)
 	return Outcome(error=error, refused=error.startswith("Not permitted"))
