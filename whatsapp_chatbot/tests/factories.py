@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import frappe
@@ -84,11 +85,35 @@ def make_settings(graph_base_url: str, **values) -> None:
 	frappe.db.commit()
 
 
+@contextmanager
+def new_users_allowed():
+	"""Frappe refuses a new User once the site made `throttle_user_limit` (60) in the last hour,
+	whoever made them. Tests and benchmarks make users in many processes (the test run, `bench
+	execute` on the remote site, benchmarks) and a suite run alone makes dozens: whatever inserts
+	one lifts the limit around that insert, in its own process, so no run depends on the others."""
+	conf = frappe.local.conf
+	previous = conf.get("throttle_user_limit")
+	conf.throttle_user_limit = 10**9
+	try:
+		yield
+	finally:
+		if previous is None:
+			conf.pop("throttle_user_limit", None)
+		else:
+			conf.throttle_user_limit = previous
+
+
 def make_user(email: str, roles=(CHAT_ROLE,), language: str | None = None, enabled: int = 1) -> str:
 	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
+		with new_users_allowed():
+			frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": email,
+					"first_name": email.split("@")[0],
+					"send_welcome_email": 0,
+				}
+			).insert(ignore_permissions=True)
 	user = frappe.get_doc("User", email)
 	user.enabled = enabled
 	user.language = language
