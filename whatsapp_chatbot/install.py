@@ -47,6 +47,11 @@ def before_uninstall():
 
 def before_tests():
 	"""An app on ERPNext needs a completed setup wizard before its tests (as hrms does)."""
+	from whatsapp_chatbot.tests import children
+
+	# servers a run killed outright left behind (gunicorn, Socket.IO on its fixed port, sshd) are
+	# stopped; this run's own are stopped however it ends
+	children.prepare()
 	frappe.clear_cache()
 	# Frappe refuses more than `throttle_user_limit` (60) new Users an hour, and one run of this suite
 	# makes dozens (a user per permission case): lift it for this test process only

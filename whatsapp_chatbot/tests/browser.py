@@ -6,9 +6,9 @@ What runs:
   the test site, with /assets and /files) and DEV_SERVER=1, which makes the Desk connect to the
   Socket.IO server on `socketio_port` (common_site_config) as under `bench start`, instead of its
   own origin (where nginx would proxy in production);
-- Frappe's Socket.IO server (`node apps/frappe/socketio.js`), started only if nothing listens on
-  `socketio_port` (it serves every site of the bench) and stopped at the end only if we started it
-  and no other client is connected to it;
+- Frappe's Socket.IO server (`node apps/frappe/socketio.js`, processes.SocketIOServer), started
+  only if it is not running (it serves every site of the bench) and stopped at the end only if we
+  started it and no other client is connected to it;
 - Debian's Chromium (/usr/bin/chromium) driven by Playwright for Python, headless, no download.
 
 The page is opened at http://127.0.0.1:PORT and sends `X-Frappe-Site-Name` with every request:
@@ -26,17 +26,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sys
-import time
 import unittest
 
 import frappe
-import psutil
 from frappe.utils.password import update_password
 
-from whatsapp_chatbot.tests import factories
-from whatsapp_chatbot.tests.processes import WebServer, _Process, sites_path
+from whatsapp_chatbot.tests import children, factories
+from whatsapp_chatbot.tests.processes import SocketIOServer, WebServer, sites_path
 
 CHROMIUM = "/usr/bin/chromium"
 SKIP_MARKER = "WHATSAPP_CHATBOT_BROWSER_TESTS_SKIPPED:"
@@ -66,60 +63,10 @@ def socketio_script() -> str:
 	return os.path.join(bench_path(), "apps", "frappe", "socketio.js")
 
 
-def socketio_port() -> int:
-	return int(frappe.get_conf().get("socketio_port") or 9000)
-
-
 def output_dir() -> str:
 	path = os.path.join(sites_path(), "test-output", "whatsapp_chatbot", frappe.local.site)
 	os.makedirs(path, exist_ok=True)
 	return path
-
-
-def listening(port: int) -> bool:
-	with socket.socket() as sock:
-		sock.settimeout(0.5)
-		return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-class SocketIOServer(_Process):
-	"""Frappe's realtime server of this bench, if it is not running already."""
-
-	def __init__(self):
-		super().__init__(["node", socketio_script()], "socketio")
-		self.port = socketio_port()
-		self.started = False
-
-	def start(self):
-		if listening(self.port):
-			return self  # ours, or someone else's: use it (never stop another's)
-		super().start()
-		self.started = True
-		deadline = time.monotonic() + 30
-		while not listening(self.port):
-			if self.process.poll() is not None or time.monotonic() > deadline:
-				self.stop()
-				raise RuntimeError(f"Frappe's Socket.IO server did not start; see {self.log_path}")
-			time.sleep(0.2)
-		return self
-
-	def stop(self) -> None:
-		if not self.started:
-			return
-		if self._other_clients():
-			# another test run's pages are connected: stopping it would break their realtime
-			print(f"leaving Frappe's Socket.IO server (pid {self.process.pid}) running for other clients")
-			return
-		super().stop()
-
-	def _other_clients(self) -> bool:
-		if not self.process or self.process.poll() is not None:
-			return False
-		try:
-			connections = psutil.Process(self.process.pid).net_connections(kind="tcp")
-		except (psutil.Error, AttributeError):
-			return False
-		return any(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == self.port for c in connections)
 
 
 class DeskServer(WebServer):
@@ -144,6 +91,7 @@ class Browser:
 	def start(self):
 		from playwright.sync_api import sync_playwright
 
+		children.prepare()  # Playwright's driver and Chromium inherit the mark of this run
 		self._playwright = sync_playwright().start()
 		self._browser = self._playwright.chromium.launch(
 			executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]

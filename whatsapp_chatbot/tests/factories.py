@@ -17,6 +17,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from whatsapp_chatbot.channel import signature
+from whatsapp_chatbot.tests import children
 from whatsapp_chatbot.tests.fake_graph import FakeGraph
 
 try:  # Frappe v16 renamed the base class
@@ -370,6 +371,9 @@ class ChatbotTestCase(_SiteTestCase):
 
 	@classmethod
 	def setUpClass(cls):
+		# what the class starts is stopped even when its set-up fails half-way (tearDownClass is
+		# then never called; class cleanups are)
+		cls.addClassCleanup(children.stop_since, children.mark())
 		super().setUpClass()
 		cls.graph = FakeGraph(access_token=ACCESS_TOKEN).start()
 

@@ -1,5 +1,6 @@
 """Real bench processes for end-to-end tests and benchmarks: the site served by gunicorn on
-loopback, and RQ workers, started from the bench the tests run in and stopped (or killed) by them."""
+loopback, and RQ workers, started from the bench the tests run in and stopped (or killed) by them,
+and by tests/children.py on any other way out (exit, signals, a class whose set-up failed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import time
 import frappe
 import psutil
 import requests
+
+from whatsapp_chatbot.tests import children
 
 
 def free_port() -> int:
@@ -45,36 +48,48 @@ class _Process:
 		self.env: dict[str, str] = {}  # added to the environment of the process
 
 	def start(self):
-		log = open(self.log_path, "ab")
+		children.prepare()  # leftovers of dead runs stopped; this one's children marked as ours
 		env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
 		# a session of its own, so stop() reaches every process it starts
-		self.process = subprocess.Popen(
-			self.args, cwd=sites_path(), stdout=log, stderr=log, env=env, start_new_session=True
-		)
+		with open(self.log_path, "ab") as log:
+			self.process = subprocess.Popen(
+				self.args, cwd=sites_path(), stdout=log, stderr=log, env=env, start_new_session=True
+			)
+		children.register(self)
 		return self
+
+	def __repr__(self) -> str:
+		pid = self.process.pid if self.process else None
+		return f"<{type(self).__name__} {os.path.basename(self.log_path)} pid {pid}>"
 
 	def kill(self) -> None:
 		"""SIGKILL the process and every child: what an OOM kill or a pulled plug does.
 
 		RQ puts its work-horse in a session of its own, so killing the group is not enough."""
 		if self.process and self.process.poll() is None:
-			victims = [self.process.pid] + [
-				c.pid for c in psutil.Process(self.process.pid).children(recursive=True)
-			]
+			try:
+				offspring = psutil.Process(self.process.pid).children(recursive=True)
+			except psutil.Error:  # it has just ended
+				offspring = []
+			victims = [self.process.pid] + [c.pid for c in offspring]
 			for pid in victims:
 				try:
 					os.kill(pid, signal.SIGKILL)
 				except ProcessLookupError:
 					pass
 			self.process.wait(10)
+		children.unregister(self)
 
 	def stop(self) -> None:
 		if self.process and self.process.poll() is None:
-			os.killpg(self.process.pid, signal.SIGTERM)
 			try:
+				os.killpg(self.process.pid, signal.SIGTERM)
 				self.process.wait(15)
 			except subprocess.TimeoutExpired:
 				self.kill()
+			except ProcessLookupError:
+				pass
+		children.unregister(self)
 
 	def __enter__(self):
 		return self.start()
@@ -160,6 +175,74 @@ class DevServer(WebServer):
 			],
 			name,
 		)
+
+
+class SocketIOServer(_Process):
+	"""Frappe's realtime server (node apps/frappe/socketio.js) on `socketio_port`; it serves every
+	site of the bench. Started unless one runs already: the bench's own, or a live test run's, is
+	used and left alone; one left by a test run that died is stopped first (children.prepare); a
+	port held by anything else is an error that names the process."""
+
+	def __init__(self):
+		script = os.path.join(sites_path(), "..", "apps", "frappe", "socketio.js")
+		super().__init__(["node", os.path.abspath(script)], "socketio")
+		self.port = int(frappe.get_conf().get("socketio_port") or 9000)
+		self.started = False
+
+	def start(self):
+		children.prepare()
+		if listening(self.port):
+			holder = children.listener(self.port)
+			if holder is not None and "socketio" not in " ".join(_cmdline(holder)):
+				raise RuntimeError(
+					f"Port {self.port} (socketio_port) is held by process {holder.pid} "
+					f"({' '.join(_cmdline(holder))[:200]}), not Frappe's Socket.IO server: stop it"
+				)
+			return self  # the bench's, or another live run's: used, never stopped by us
+		super().start()
+		self.started = True
+		deadline = time.monotonic() + 30
+		while not listening(self.port):
+			if self.process.poll() is not None or time.monotonic() > deadline:
+				self.stop()
+				raise RuntimeError(f"Frappe's Socket.IO server did not start; see {self.log_path}")
+			time.sleep(0.2)
+		return self
+
+	def stop(self) -> None:
+		if not self.started:
+			return
+		if self._other_clients():
+			# another test run's pages are connected: stopping it would break their realtime
+			print(f"leaving Frappe's Socket.IO server (pid {self.process.pid}) running for other clients")
+			children.unregister(self)
+			return
+		super().stop()
+		self.started = False
+
+	def _other_clients(self) -> bool:
+		if not self.process or self.process.poll() is not None:
+			return False
+		try:
+			process = psutil.Process(self.process.pid)
+			listing = getattr(process, "net_connections", None) or process.connections
+			connections = listing(kind="tcp")
+		except psutil.Error:
+			return False
+		return any(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == self.port for c in connections)
+
+
+def _cmdline(process) -> list[str]:
+	try:
+		return process.cmdline()
+	except psutil.Error:
+		return []
+
+
+def listening(port: int) -> bool:
+	with socket.socket() as sock:
+		sock.settimeout(0.5)
+		return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):

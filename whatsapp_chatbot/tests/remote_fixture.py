@@ -17,10 +17,11 @@ import requests
 
 from whatsapp_chatbot.tests.factories import InterpreterTestCase
 from whatsapp_chatbot.tests.local_server import LocalServer
-from whatsapp_chatbot.tests.processes import WebServer, _Process, free_port
+from whatsapp_chatbot.tests.processes import SocketIOServer, WebServer, free_port
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
 
 SOCKETIO_PORT = 9000
+__all__ = ["SocketIOServer"]  # Frappe's Socket.IO server, as the remote-long tests and benchmark start it
 
 
 class RemoteServer(WebServer):
@@ -31,32 +32,6 @@ class RemoteServer(WebServer):
 		self.site = site
 		self.args[-1] = "whatsapp_chatbot.tests.browser_wsgi:application"  # the WSGI app pinned to one site
 		self.env = {"WHATSAPP_CHATBOT_TEST_SITE": site}
-
-
-class SocketIOServer(_Process):
-	"""Frappe's realtime server (node apps/frappe/socketio.js) on socketio_port, which serves every
-	site of the bench. Started only when nothing listens there; one started by someone else is
-	used and left alone."""
-
-	def __init__(self):
-		super().__init__(["node", "../apps/frappe/socketio.js"], "socketio")
-		self.started_here = False
-
-	def start(self):
-		if listening(SOCKETIO_PORT):
-			return self
-		super().start()
-		self.started_here = True
-		deadline = time.monotonic() + 20
-		while not listening(SOCKETIO_PORT):
-			if time.monotonic() > deadline or self.process.poll() is not None:
-				raise RuntimeError(f"socketio did not start; see {self.log_path}")
-			time.sleep(0.2)
-		return self
-
-	def stop(self) -> None:
-		if self.started_here:
-			super().stop()
 
 
 REMOTE_ROLES = ["WhatsApp Chatbot User", "Sales User", "Stock User"]  # no Accounts role there
@@ -74,10 +49,14 @@ class Remote:
 def start_remote():
 	skip_unless_remote()
 	Remote.web = RemoteServer().start()
-	Remote.seeded = remote("whatsapp_chatbot.tests.remote_fixture.seed", suffix=Remote.suffix)
-	Remote.key = remote(
-		"whatsapp_chatbot.tests.remote_users.make_api_user", email=Remote.email, roles=REMOTE_ROLES
-	)
+	try:
+		Remote.seeded = remote("whatsapp_chatbot.tests.remote_fixture.seed", suffix=Remote.suffix)
+		Remote.key = remote(
+			"whatsapp_chatbot.tests.remote_users.make_api_user", email=Remote.email, roles=REMOTE_ROLES
+		)
+	except BaseException:  # setUpModule failed: tearDownModule will not run
+		Remote.web.stop()
+		raise
 
 
 def stop_remote():

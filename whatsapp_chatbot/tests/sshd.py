@@ -23,6 +23,8 @@ import time
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from whatsapp_chatbot.tests import children
+
 SSHD = "/usr/sbin/sshd"
 
 
@@ -119,10 +121,13 @@ class SSHServer:
 		self._write("authorized_keys", "".join(public + "\n" for _, public in self.client_keys.values()))
 		config = self._write("sshd_config", self.config())
 		offset = len(self.log())  # a restart appends to the same log
-		log = open(self.log_path, "ab")
-		self.process = subprocess.Popen(
-			[SSHD, "-D", "-e", "-f", config], stdout=log, stderr=log, start_new_session=True
-		)
+		children.prepare()  # stopped on every way out of this process (tests/children.py)
+		children.write_owner_file(self.dir)  # sshd's process title overwrites its environment
+		with open(self.log_path, "ab") as log:
+			self.process = subprocess.Popen(
+				[SSHD, "-D", "-e", "-f", config], stdout=log, stderr=log, start_new_session=True
+			)
+		children.register(self)
 		deadline = time.monotonic() + 15
 		while time.monotonic() < deadline:
 			if self.process.poll() is not None:
@@ -169,6 +174,7 @@ class SSHServer:
 				pass
 		if self.process:
 			self.process.wait(10)
+		children.unregister(self)
 
 	def stop(self) -> None:
 		if self.process and self.process.poll() is None:
@@ -181,6 +187,7 @@ class SSHServer:
 				self.process.wait(10)
 			except subprocess.TimeoutExpired:
 				self.kill()
+		children.unregister(self)
 
 	def cleanup(self) -> None:
 		self.stop()
@@ -191,3 +198,6 @@ class SSHServer:
 
 	def __exit__(self, *exc):
 		self.cleanup()
+
+	def __repr__(self) -> str:
+		return f"<SSHServer 127.0.0.1:{self.port} pid {self.process.pid if self.process else None}>"

@@ -18,8 +18,8 @@ import pymysql
 import requests
 
 from whatsapp_chatbot.executors import connection_check, tunnels
+from whatsapp_chatbot.tests import children, remote_users
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests import remote_users
 from whatsapp_chatbot.tests.processes import WebServer, free_port
 from whatsapp_chatbot.tests.remote_fixture import tunnel_values
 from whatsapp_chatbot.tests.sshd import SSHServer, generate_key
@@ -32,6 +32,7 @@ class TunnelTestCase(f._SiteTestCase):
 	@classmethod
 	def setUpClass(cls):
 		remote_users.skip_unless_remote(sshd=True)
+		cls.addClassCleanup(children.stop_since, children.mark())  # also when set-up fails half-way
 		super().setUpClass()
 		cls.run_id = frappe.generate_hash(length=6)
 		cls.web = WebServer(workers=2, name="remote-web").start()
