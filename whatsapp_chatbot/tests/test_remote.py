@@ -433,7 +433,7 @@ class TestRemoteWithoutTheApp(RemoteTestCase):
 		self.assertFalse(command.remote_command)
 		self.assertIn("the remote site has no whatsapp_chatbot", command.remote_follow)
 		document = self.graph.sent_messages()[-1]
-		self.assertEqual(document["document"]["filename"], "customer.xlsx")
+		self.assertEqual(document["document"]["filename"], "cliente.xlsx")  # Customer, in Spanish
 		sheet = load_workbook(io.BytesIO(self.graph.media[document["document"]["id"]][0])).active
 		self.assertEqual(
 			sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)), sorted(names)
