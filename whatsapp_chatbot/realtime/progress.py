@@ -165,7 +165,8 @@ def is_alive(command: str) -> bool:
 	from whatsapp_chatbot.channel.locks import redis
 
 	client = redis()
-	return bool(client.exists(alive_key(client, command)))
+	# shared: alive_key is made already (Frappe's exists() would prefix it with the site again)
+	return bool(client.exists(alive_key(client, command), shared=True))
 
 
 def _last_message_at(contact: str):
