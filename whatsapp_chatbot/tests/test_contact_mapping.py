@@ -402,3 +402,19 @@ class TestRelinkForgetsTheOldUser(f.InterpreterTestCase):
 		frappe.db.commit()
 		frappe.set_user("Administrator")
 		self.assertEqual(frappe.db.get_value("Chatbot Command", command.name, "status"), "Cancelled")
+
+	def test_a_confirmation_proposed_to_the_previous_user_never_runs_as_them(self):
+		# the link changed behind the controller's back (a direct database write, a restore):
+		# the pending question still names the old User, and a Confirm must not run it as them
+		before = self.quotations()
+		self.openai.script(call("create_sales_document", QUOTE))
+		[preview] = self.say("haz una cotización para Acme, 20 unidades de SKU-1")
+		command = frappe.get_last_doc("Chatbot Command", filters={"contact": self.sales_contact.name})
+		frappe.db.set_value(CONTACT, self.sales_contact.name, "user", self.storekeeper)
+		frappe.db.commit()
+		[answer] = self.press(self.buttons(preview)[0])
+		self.assertEqual(self.body(answer), texts.text("confirmation_invalid", "es"))
+		self.assertEqual(self.quotations(), before)
+		self.assertEqual(
+			frappe.db.get_value("Chatbot Command", command.name, "status"), "Awaiting Confirmation"
+		)

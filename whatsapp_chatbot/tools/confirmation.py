@@ -127,6 +127,9 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict] | Confirmed:
 		return Confirmed(doc, again=True)  # a retry of the press that confirmed it: never a second run
 	if (
 		doc.contact != turn.contact.name
+		# proposed to the number's previous User: it would run as them (relinking cancels these;
+		# this also holds when the link was changed behind the controller's back)
+		or doc.run_as != turn.contact.user
 		or not token
 		or doc.confirmation_token != token
 		or doc.status != "Awaiting Confirmation"
