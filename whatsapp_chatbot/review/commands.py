@@ -20,7 +20,7 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot import permissions, texts
+from whatsapp_chatbot import i18n, permissions, texts
 from whatsapp_chatbot.channel import contacts, outbox
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.executors import long as long_commands
@@ -54,8 +54,9 @@ def rerun(name: str) -> dict:
 	language = contacts.language_of(contact, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
 	started = now_datetime()
-	dispatched = dispatch.dispatch(turn, command, arguments)
-	replies = dispatched.user_replies(language)
+	with i18n.speaking(language):  # the replies go to the contact: in their language, not the Desk's
+		dispatched = dispatch.dispatch(turn, command, arguments)
+		replies = dispatched.user_replies(language)
 	run = frappe.generate_hash(length=8)
 	_queue(replies, contact, conversation.name, message.name, f"{original.name}:rerun:{run}")
 	new = dispatched.doc or _newest_command(contact.name, started)

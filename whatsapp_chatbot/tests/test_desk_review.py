@@ -356,6 +356,7 @@ class TestRerunAndCancel(DeskTestCase):
 			kind="Write", name="create_todo", message=question, arguments={"description": description}
 		)
 		frappe.set_user(self.manager)
+		frappe.local.lang = "en"  # the manager's Desk speaks English; the contact writes Spanish
 		result = desk.rerun_command(original)
 		frappe.set_user("Administrator")
 		new = frappe.get_doc(COMMAND, result["command"])
@@ -366,6 +367,11 @@ class TestRerunAndCancel(DeskTestCase):
 		[question_sent] = self.graph.sent_messages()
 		self.assertEqual(question_sent["type"], "interactive")
 		self.assertEqual(len(question_sent["interactive"]["action"]["buttons"]), 2)
+		# the preview and the question alike in the contact's language, not the manager's
+		self.assertTrue(
+			question_sent["interactive"]["body"]["text"].startswith(f"Nueva tarea: {description}"),
+			question_sent["interactive"]["body"]["text"],
+		)
 
 	def test_rerun_of_a_long_command_is_queued_again(self):
 		from whatsapp_chatbot.tests.long_task import define_slow_command
