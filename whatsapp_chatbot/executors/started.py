@@ -14,9 +14,10 @@ import time
 
 import frappe
 from frappe import _
+from frappe.translate import get_user_lang
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot import permissions
+from whatsapp_chatbot import i18n, permissions
 from whatsapp_chatbot.executors import local
 from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import catalogue
@@ -126,7 +127,8 @@ def run(name: str) -> None:
 	else:
 		arguments, errors = command.check(json.loads(doc.arguments or "{}"))
 		try:
-			with progress.tracking(DeskProgress(doc)):
+			# in the language of the user whose key the calling site holds (its contact reads it)
+			with progress.tracking(DeskProgress(doc)), i18n.speaking(get_user_lang(doc.run_as)):
 				outcome = (
 					local.Outcome(error="; ".join(errors))
 					if errors
