@@ -112,7 +112,8 @@ def _install() -> None:
 	atexit.register(_at_exit)
 	for signum in SIGNALS:
 		previous = signal.getsignal(signum)
-		signal.signal(signum, _handler(signum, previous))
+		if previous != signal.SIG_IGN:  # a run started to ignore it (nohup, `cmd &` in a script) still does
+			signal.signal(signum, _handler(signum, previous))
 
 
 def _at_exit() -> None:
@@ -126,8 +127,6 @@ def _handler(signum: int, previous):
 			stop_all(quick=True)  # the run is being stopped: no graceful shutdowns to wait for
 		if callable(previous):
 			return previous(number, frame)  # SIGINT: Python's own, KeyboardInterrupt
-		if previous == signal.SIG_IGN:
-			return None
 		signal.signal(number, signal.SIG_DFL)  # die of the signal, as without us
 		os.kill(os.getpid(), number)
 

@@ -23,7 +23,8 @@ from whatsapp_chatbot.tests.sshd import SSHServer, sshd_unavailable
 
 # a run that starts a gunicorn (two workers) and an sshd, prints every pid, then waits to be stopped
 RUN = """
-import json, sys, time
+import json, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as from a terminal, even if we were started with it ignored
 import frappe
 frappe.init(site=sys.argv[1], sites_path=".")
 frappe.connect()
