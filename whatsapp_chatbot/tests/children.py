@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import shutil
 import signal
 import threading
 
@@ -97,6 +98,9 @@ def stop_all(quick: bool = False) -> None:
 def _stop(child, quick: bool = False) -> None:
 	try:
 		child.kill() if quick else child.stop()
+		dispose = getattr(child, "dispose", None)  # what it keeps on disk (sshd's keys and config)
+		if dispose:
+			dispose()
 	except Exception as error:  # one that cannot be stopped must not keep the others running
 		print(f"could not stop {child!r}: {error}")
 	finally:
@@ -164,6 +168,18 @@ def stale_processes() -> list:
 	return found
 
 
+def _owner_file_dirs(process) -> list[str]:
+	try:
+		words = " ".join(process.cmdline()).split()
+	except Exception:
+		return []
+	return [
+		os.path.dirname(w)
+		for w in words
+		if os.path.isabs(w) and os.path.exists(os.path.join(os.path.dirname(w), OWNER_FILE))
+	]
+
+
 def write_owner_file(directory: str) -> None:
 	"""For a child that rewrites its process title over its environment (sshd does): the marker in
 	a file of a directory its command line names."""
@@ -187,9 +203,10 @@ def reap_stale(say=print) -> list[int]:
 	"""Stop the leftovers of dead runs (and their children); the pids stopped."""
 	import psutil
 
-	victims = {}
+	victims, directories = {}, set()
 	for process in stale_processes():
 		victims[process.pid] = process
+		directories.update(_owner_file_dirs(process))
 		try:
 			for child in process.children(recursive=True):
 				victims[child.pid] = child
@@ -202,6 +219,8 @@ def reap_stale(say=print) -> list[int]:
 		except psutil.Error:
 			pass
 	psutil.wait_procs(list(victims.values()), timeout=10)
+	for directory in directories:  # a dead sshd's keys and config
+		shutil.rmtree(directory, ignore_errors=True)
 	return sorted(victims)
 
 

@@ -191,6 +191,9 @@ class SSHServer:
 
 	def cleanup(self) -> None:
 		self.stop()
+		self.dispose()
+
+	def dispose(self) -> None:
 		shutil.rmtree(self.dir, ignore_errors=True)
 
 	def __enter__(self):
