@@ -105,6 +105,7 @@ class TestDeskReview(BrowserTestCase):
 				"Settings",
 				"Playground",
 				"Usage",
+				"Missing Translations",
 			},
 		)
 		self.browser.screenshot("workspace-shortcuts")

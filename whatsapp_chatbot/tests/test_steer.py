@@ -6,7 +6,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from whatsapp_chatbot import texts
+from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.api import desk, setup
 from whatsapp_chatbot.tests import factories as f
 
@@ -219,12 +219,14 @@ class TestHelpInTheContactsLanguage(SteerTestCase):
 		[spanish] = self.write("/help")
 		body = spanish["text"]["body"]
 		self.assertIn(texts.text("help_header", "es"), body)
-		self.assertIn(f"/create_todo description=… — {texts.COMMAND_HELP['create_todo']['es']}", body)
+		todo_help = i18n.say(texts.COMMAND_HELP["create_todo"], "es")
+		self.assertNotEqual(todo_help, texts.COMMAND_HELP["create_todo"])  # translated
+		self.assertIn(f"/create_todo description=… — {todo_help}", body)
 		self.assertIn("/human — hablar con una persona", body)
 		self.assertNotIn("Create a ToDo", body)  # the registry's English description for the model
 		frappe.db.set_value("Chatbot Contact", self.contact.name, "language", "en")
 		frappe.db.commit()
 		[english] = self.write("/help")
 		self.assertIn(
-			f"/create_todo description=… — {texts.COMMAND_HELP['create_todo']['en']}", english["text"]["body"]
+			f"/create_todo description=… — {texts.COMMAND_HELP['create_todo']}", english["text"]["body"]
 		)
