@@ -48,21 +48,27 @@ def connection():
 		db.close()
 		db = None
 	if db is None:
-		from frappe.database import get_db
-
-		conf = frappe.local.conf
-		# the site's own credentials, as frappe.connect() opens the main connection
-		db = get_db(
-			socket=conf.db_socket,
-			host=conf.db_host,
-			port=conf.db_port,
-			user=conf.db_name,
-			password=conf.db_password,
-			cur_db_name=conf.db_name,
-		)
-		db.connect()
+		db = open_connection()
 		db.sql("set session innodb_lock_wait_timeout = %s", LOCK_WAIT_SECONDS)
 		_connections[key] = db
+	return db
+
+
+def open_connection():
+	"""A new connection to the current site with its own credentials, as frappe.connect() opens
+	the main one (the caller closes it)."""
+	from frappe.database import get_db
+
+	conf = frappe.local.conf
+	db = get_db(
+		socket=conf.db_socket,
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	db.connect()
 	return db
 
 

@@ -11,6 +11,7 @@ import frappe
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel.inbox import UNSTORED_TITLE
+from whatsapp_chatbot.realtime import side_db
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_graph import FakeGraph
 
@@ -128,16 +129,7 @@ class TestOneBadItem(f.ChatbotTestCase):
 		body = _batch(
 			_value([_message(w, self.WA_ID, "text", {"body": w}) for w in (held, free)], wa_id=self.WA_ID)
 		)
-		conf = frappe.conf
-		other = frappe.database.get_db(  # a second connection, as another web worker has
-			socket=conf.db_socket,
-			host=conf.db_host,
-			port=conf.db_port,
-			user=conf.db_name,
-			password=conf.db_password,
-			cur_db_name=conf.db_name,
-		)
-		other.connect()
+		other = side_db.open_connection()  # a second connection, as another web worker has
 		try:
 			other.sql(
 				"insert into `tabChatbot Message` (name, wamid, direction, status) values (%s, %s, 'Incoming', 'Received')",
