@@ -137,6 +137,15 @@ class WebServer(_Process):
 	def headers(self, extra: dict | None = None) -> dict:
 		return {"Host": self.site, **(extra or {})}
 
+	def post_webhook(self, raw: bytes, signed_headers: dict) -> requests.Response:
+		"""Deliver a webhook body (signed by the caller, factories.signed) as Meta does."""
+		return requests.post(
+			self.base_url + "/api/method/whatsapp_chatbot.api.webhook",
+			data=raw,
+			headers=self.headers(signed_headers),
+			timeout=30,
+		)
+
 	def start(self):
 		super().start()
 		deadline = time.monotonic() + 60

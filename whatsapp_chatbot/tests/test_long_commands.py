@@ -140,16 +140,8 @@ class TestLongCommandsWithWorkers(f.InterpreterTestCase):
 		super().tearDownClass()
 
 	def deliver(self, text: str):
-		import requests
-
 		raw, headers = f.signed(f.text_webhook(text, wa_id=self.MX))
-		response = requests.post(
-			self.web.base_url + "/api/method/whatsapp_chatbot.api.webhook",
-			data=raw,
-			headers=self.web.headers(headers),
-			timeout=30,
-		)
-		self.assertEqual(response.status_code, 200)
+		self.assertEqual(self.web.post_webhook(raw, headers).status_code, 200)
 
 	def texts_sent(self):
 		return [(r.at, r.json) for r in self.graph.requests if r.json and r.json.get("_ok")]

@@ -41,13 +41,7 @@ class TestProgressIsolation(f.InterpreterTestCase):
 
 	def deliver(self, text: str):
 		raw, headers = f.signed(f.text_webhook(text, wa_id=self.MX))
-		response = requests.post(
-			self.web.base_url + "/api/method/whatsapp_chatbot.api.webhook",
-			data=raw,
-			headers=self.web.headers(headers),
-			timeout=30,
-		)
-		self.assertEqual(response.status_code, 200)
+		self.assertEqual(self.web.post_webhook(raw, headers).status_code, 200)
 
 	def todos(self) -> int:
 		"""The command's ToDos as another connection sees them (committed only)."""
