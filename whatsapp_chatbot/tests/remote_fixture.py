@@ -92,6 +92,25 @@ class RemoteTestCase(InterpreterTestCase):
 		frappe.db.commit()
 
 
+def ask_upstream(handler: BaseHTTPRequestHandler, url: str) -> tuple[bytes | None, requests.Response]:
+	"""A proxy's request (method, body, headers but Host) sent on to `url`: the body and the answer."""
+	body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) or None
+	headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "content-length")}
+	return body, requests.request(handler.command, url, data=body, headers=headers, timeout=60)
+
+
+def answer_with(handler: BaseHTTPRequestHandler, answer: requests.Response) -> None:
+	"""The upstream's answer written back to the proxy's client (length recomputed: requests
+	already decoded any transfer or content encoding)."""
+	handler.send_response(answer.status_code)
+	for name, value in answer.headers.items():
+		if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+			handler.send_header(name, value)
+	handler.send_header("Content-Length", str(len(answer.content)))
+	handler.end_headers()
+	handler.wfile.write(answer.content)
+
+
 class WithoutTheApp(BaseHTTPRequestHandler):
 	"""In front of the real remote: everything passes through, except that calls to this app's
 	methods go to a module that does not exist there, so the remote answers them exactly as a site
@@ -101,16 +120,8 @@ class WithoutTheApp(BaseHTTPRequestHandler):
 
 	def _forward(self):
 		path = self.path.replace("/api/method/whatsapp_chatbot.", "/api/method/whatsapp_chatbot_absent.")
-		body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
-		headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-		answer = requests.request(self.command, self.upstream + path, data=body, headers=headers, timeout=60)
-		self.send_response(answer.status_code)
-		for name, value in answer.headers.items():
-			if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
-				self.send_header(name, value)
-		self.send_header("Content-Length", str(len(answer.content)))
-		self.end_headers()
-		self.wfile.write(answer.content)
+		_body, answer = ask_upstream(self, self.upstream + path)
+		answer_with(self, answer)
 
 	do_GET = do_POST = _forward
 

@@ -47,22 +47,12 @@ class SlowAnswer(BaseHTTPRequestHandler):
 	held: list
 
 	def _forward(self):
-		body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
-		headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-		answer = requests.request(
-			self.command, self.upstream + self.path, data=body, headers=headers, timeout=60
-		)
+		body, answer = rf.ask_upstream(self, self.upstream + self.path)
 		if self.path.startswith(INSERT) and not self.held and _doctype(body) == "Quotation":
 			self.held.append(answer.json())
 			self.inserted.set()  # the remote has committed the Quotation; its answer is on its way
 			self.release.wait(60)
-		self.send_response(answer.status_code)
-		for name, value in answer.headers.items():
-			if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
-				self.send_header(name, value)
-		self.send_header("Content-Length", str(len(answer.content)))
-		self.end_headers()
-		self.wfile.write(answer.content)
+		rf.answer_with(self, answer)
 
 	do_GET = do_POST = _forward
 
