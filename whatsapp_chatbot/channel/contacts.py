@@ -97,11 +97,10 @@ def conversation_for(contact) -> frappe.model.document.Document:
 	).insert(ignore_permissions=True)
 
 
-def touch(conversation, messages: int = 1) -> None:
-	conversation.db_set(
-		{"last_message_at": now_datetime(), "message_count": (conversation.message_count or 0) + messages},
-		update_modified=True,
-	)
+def touch(conversation) -> None:
+	"""A turn happened: the conversation list sorts it first. (Its message count follows each stored
+	message, in Chatbot Message.)"""
+	conversation.db_set("last_message_at", now_datetime(), update_modified=True)
 
 
 def language_for(contact, text: str | None, settings=None) -> str:

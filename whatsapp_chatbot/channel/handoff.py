@@ -77,9 +77,7 @@ def send_reply(name: str, text: str) -> list[dict]:
 		frappe.flags.whatsapp_chatbot_send_inline = False
 	for part in names:
 		frappe.db.set_value(MESSAGE, part, "user", frappe.session.user, update_modified=False)
-	conversation.db_set(
-		{"last_message_at": now_datetime(), "message_count": (conversation.message_count or 0) + len(names)}
-	)
+	conversation.db_set("last_message_at", now_datetime())
 	frappe.db.commit()  # the rows exist before Meta is called, as for every reply
 	try:
 		outbox.drain(contact.name)

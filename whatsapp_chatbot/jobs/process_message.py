@@ -146,7 +146,7 @@ def handle(message, contact, conversation) -> None:
 				answers=message.name,
 				key=key,
 			)
-	contacts.touch(conversation, len(replies))
+	contacts.touch(conversation)
 	finish(message, "Answered", message.flags.get("answer_note"))  # e.g. why a file was refused
 
 
