@@ -21,6 +21,7 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
+from whatsapp_chatbot.tests.fake_templates import TemplateStore
 from whatsapp_chatbot.tests.local_server import LocalServer
 
 # HTTP status Meta pairs with each code (observed on the wire and in Meta's docs).
@@ -82,6 +83,7 @@ class FakeGraph(LocalServer):
 		self._counter = itertools.count(1)
 		self._lock = threading.Lock()
 		self._changed = threading.Condition(self._lock)
+		self.templates = TemplateStore(lambda: self.base_url)  # Meta's side of message templates
 		LocalServer.__init__(self, self._handler(), host, port)
 
 	# -- scripting -------------------------------------------------------------------------
@@ -268,7 +270,11 @@ class FakeGraph(LocalServer):
 				)
 
 			def _authorised(self) -> bool:
-				if self.headers.get("Authorization") == f"Bearer {fake.access_token}":
+				# the Resumable Upload API's second step sends "OAuth <token>"
+				if self.headers.get("Authorization") in (
+					f"Bearer {fake.access_token}",
+					f"OAuth {fake.access_token}",
+				):
 					return True
 				# byte for byte what Meta answers (shared/webhook-samples/errors, netflie sample)
 				self._reply(
@@ -302,6 +308,9 @@ class FakeGraph(LocalServer):
 					return self._error(failure)
 				path, _, query = self.path.partition("?")
 				parts = path.strip("/").split("/")
+				answer = fake.templates.handle_get(path, query)
+				if answer:
+					return self._reply(*answer)
 				if parts[-1] in fake.phone_numbers:
 					# like Meta: only the fields asked for, plus the id
 					known = fake.phone_numbers[parts[-1]]
@@ -366,7 +375,7 @@ class FakeGraph(LocalServer):
 				else:
 					try:
 						recorded.json = json.loads(raw or b"{}")
-					except ValueError:
+					except ValueError:  # raw bytes (a resumable upload)
 						recorded.json = None
 				if not self._authorised():
 					fake._record(recorded)
@@ -387,6 +396,11 @@ class FakeGraph(LocalServer):
 					fake._record(recorded)
 					return self._reply(200, {"id": media_id})
 
+				path, _, query = self.path.partition("?")
+				answer = fake.templates.handle_post(path, query, recorded.json, raw)
+				if answer:
+					fake._record(recorded)
+					return self._reply(*answer)
 				body = recorded.json or {}
 				if body.get("status") == "read":
 					fake._record(recorded)
@@ -409,6 +423,12 @@ class FakeGraph(LocalServer):
 				if problem:
 					fake._record(recorded)
 					return self._reply(400, _invalid(131009, f"Parameter value is not valid: {problem}"))
+				with fake._lock:
+					media = dict(fake.media)
+				rejected = fake.templates.check_send(body, media)
+				if rejected:
+					fake._record(recorded)
+					return self._reply(*rejected)
 				with fake._lock:
 					wamid = fake._wamids.pop(0) if fake._wamids else f"wamid.FAKE{next(fake._counter):08d}"
 				body["_ok"] = True
