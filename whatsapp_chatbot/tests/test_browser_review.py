@@ -21,7 +21,7 @@ from whatsapp_chatbot.tests.long_task import define_slow_command
 from whatsapp_chatbot.tests.processes import Worker, wait_until
 
 RUN = frappe.generate_hash(length=6)
-WORKSPACE_CARDS = 6
+WORKSPACE_CARDS = 8
 
 
 def new_number() -> str:
@@ -76,9 +76,15 @@ class TestDeskReview(BrowserTestCase):
 		by_title = {
 			title: int("".join(c for c in number.split(".")[0] if c.isdigit())) for title, number in cards
 		}
-		self.assertEqual(
-			by_title["Open Conversations"], frappe.db.count("Chatbot Conversation", {"status": "Open"})
+		conversations = frappe.get_all(
+			"Chatbot Conversation", fields=["status", "count(name) as count"], group_by="status"
 		)
+		by_status = {row.status: row.count for row in conversations}
+		self.assertEqual(
+			by_title["Open Conversations"], sum(n for status, n in by_status.items() if status != "Closed")
+		)
+		self.assertEqual(by_title["Waiting for a Person"], by_status.get("Waiting", 0))
+		self.assertEqual(by_title["Handled by a Person"], by_status.get("Human", 0))
 		self.assertEqual(
 			by_title["Messages Today"], frappe.db.count("Chatbot Message", {"creation": (">=", today())})
 		)

@@ -26,6 +26,8 @@ MESSAGE = "Chatbot Message"
 CARDS = (
 	"Chatbot Messages Today",
 	"Chatbot Open Conversations",
+	"Chatbot Waiting for a Person",
+	"Chatbot Handled by a Person",
 	"Chatbot Awaiting Confirmation",
 	"Chatbot Failures Today",
 	"Chatbot Tokens This Month",
@@ -177,8 +179,29 @@ class TestFigures(DeskTestCase):
 		self.assertAlmostEqual(delta["Chatbot Cost This Month"], 0.25, places=6)
 		self.assertEqual(delta["Chatbot Open Conversations"], 0)  # ours was open before too
 		self.assertEqual(
-			after["Chatbot Open Conversations"], frappe.db.count("Chatbot Conversation", {"status": "Open"})
+			after["Chatbot Open Conversations"],
+			frappe.db.count("Chatbot Conversation", {"status": ("!=", "Closed")}),
 		)
+
+	def test_open_conversations_include_those_waiting_for_or_handled_by_a_person(self):
+		"""Open is every conversation not Closed; Waiting and Human ones are also shown apart."""
+		frappe.set_user(self.manager)
+		before = {name: self.card(name) for name in CARDS}
+		frappe.set_user("Administrator")
+		changes = (
+			("Waiting", {"Chatbot Waiting for a Person": 1}),
+			("Human", {"Chatbot Handled by a Person": 1}),
+			("Closed", {"Chatbot Open Conversations": -1}),
+		)
+		for status, expected in changes:
+			with self.subTest(status=status):
+				self.conversation.db_set("status", status)
+				frappe.db.commit()
+				frappe.set_user(self.manager)
+				after = {name: self.card(name) for name in CARDS}
+				frappe.set_user("Administrator")
+				delta = {name: after[name] - before[name] for name in CARDS if after[name] != before[name]}
+				self.assertEqual(delta, expected)
 
 	def test_usage_report_rows_for_own_user(self):
 		self.message(prompt_tokens=1000, completion_tokens=200, cost=0.1)
