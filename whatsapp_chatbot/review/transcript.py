@@ -77,6 +77,7 @@ def transcript(conversation: str, limit: int = 200) -> dict:
 		else None,
 		"user": doc.user,
 		"status": doc.status,
+		"message_count": doc.message_count,
 		"truncated": truncated,
 		"items": timeline,
 	}

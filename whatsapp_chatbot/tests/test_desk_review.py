@@ -267,7 +267,9 @@ class TestTranscript(DeskTestCase):
 		self.message(message_type="audio", is_voice=1, media_id="m1", transcript="hola", text="hola")
 		self.message("Outgoing", "Failed", error_code="131026", error_message="undeliverable")
 		frappe.set_user(self.manager)
-		items = desk.transcript(self.conversation.name)["items"]
+		shown = desk.transcript(self.conversation.name)
+		self.assertEqual(shown["message_count"], 4)  # the open form's Messages counter follows it
+		items = shown["items"]
 		kinds = [(i["kind"], i.get("side")) for i in items]
 		self.assertEqual(
 			kinds,

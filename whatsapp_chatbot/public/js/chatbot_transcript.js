@@ -42,7 +42,9 @@ whatsapp_chatbot.Transcript = class Transcript {
 		return frappe
 			.xcall("whatsapp_chatbot.api.desk.transcript", { conversation: name })
 			.then((data) => {
-				if (this.frm.doc.name === name) this.render(data);
+				if (this.frm.doc.name !== name) return;
+				this.render(data);
+				this.show_count(data.message_count);
 			});
 	}
 
@@ -57,6 +59,8 @@ whatsapp_chatbot.Transcript = class Transcript {
 				esc: (value) => frappe.utils.escape_html(value == null ? "" : String(value)),
 				lines: (value) =>
 					frappe.utils.escape_html(value == null ? "" : String(value)).replace(/\n/g, "<br>"),
+				// a message's text: escaped, with WhatsApp's formatting drawn (whatsapp_format.js)
+				formatted: (value) => whatsapp_chatbot.whatsapp_format.to_html(value),
 				// today's messages show the time only (HH:mm, the site's time as stored), as a chat does
 				when: (value) => {
 					if (!value) return "";
@@ -71,6 +75,14 @@ whatsapp_chatbot.Transcript = class Transcript {
 		);
 		const fresh = this.wrapper.find(".chatbot-transcript")[0];
 		if (fresh && at_bottom) fresh.scrollTop = fresh.scrollHeight;
+	}
+
+	show_count(count) {
+		// the counter follows each stored message in the database; the open form shows it without
+		// a reload (a read-only field: the form stays unchanged)
+		if (count == null || this.frm.doc.message_count === count) return;
+		this.frm.doc.message_count = count;
+		this.frm.refresh_field("message_count");
 	}
 
 	move(data) {

@@ -4,6 +4,7 @@
 
 frappe.provide("whatsapp_chatbot.playground");
 
+{% include "whatsapp_chatbot/public/js/whatsapp_format.js" %}
 {% include "whatsapp_chatbot/whatsapp_chatbot/page/chatbot_playground/playground_picker.js" %}
 {% include "whatsapp_chatbot/whatsapp_chatbot/page/chatbot_playground/playground_chat.js" %}
 {% include "whatsapp_chatbot/whatsapp_chatbot/page/chatbot_playground/playground_composer.js" %}

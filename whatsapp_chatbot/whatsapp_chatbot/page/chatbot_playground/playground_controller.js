@@ -7,7 +7,9 @@ whatsapp_chatbot.playground.Controller = class Controller {
 		this.chat = new whatsapp_chatbot.playground.Chat(page.main, (id, title) =>
 			this.send({ choice_id: id, text: title })
 		);
-		this.composer = new whatsapp_chatbot.playground.Composer(page.main, (text) => this.send({ text }));
+		this.composer = new whatsapp_chatbot.playground.Composer(this.chat.$footer, (text) =>
+			this.send({ text })
+		);
 		frappe.realtime.on("whatsapp_chatbot_standin", (message) => {
 			if (message.contact === this.contact) this.chat.add(message);
 		});
