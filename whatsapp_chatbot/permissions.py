@@ -8,6 +8,7 @@ runs as that User under Frappe's own permissions.
 from __future__ import annotations
 
 import frappe
+from frappe.utils import cint
 
 CHAT_ROLE = "WhatsApp Chatbot User"
 MANAGER_ROLE = "WhatsApp Chatbot Manager"
@@ -60,10 +61,37 @@ def command_allowed(command, user: str) -> bool:
 	"""A command is offered to a user who holds one of its roles (if it lists any) and may read
 	(or, for writes, create) every DocType it names. What each call returns is still filtered by
 	Frappe's permissions when it runs as that user."""
-	if command.roles and not set(frappe.get_roles(user)) & set(command.roles):
+	return _allowed(
+		command,
+		set(frappe.get_roles(user)),
+		lambda doctype, ptype: frappe.has_permission(doctype, ptype, user=user),
+	)
+
+
+# what frappe.get_roles adds for every system user
+STANDARD_ROLES = frozenset(("All", "Guest", "Desk User"))
+
+
+def command_allowed_for_roles(command, roles) -> bool:
+	"""command_allowed for a system user holding exactly `roles` and no shared documents (an
+	evaluation case that names roles rather than a User): the same rule, with the DocType's
+	permission rules of level 0 (its custom ones included) read as frappe.has_permission reads them."""
+	held = set(roles) | STANDARD_ROLES
+	return _allowed(command, held, lambda doctype, ptype: roles_may(doctype, ptype, held))
+
+
+def roles_may(doctype: str, ptype: str, roles) -> bool:
+	return any(
+		p.role in roles and not cint(p.permlevel) and p.get(ptype)
+		for p in frappe.get_meta(doctype).permissions
+	)
+
+
+def _allowed(command, roles: set, may) -> bool:
+	if command.roles and not roles & set(command.roles):
 		return False
 	ptype = "create" if command.kind == "Write" else "read"
-	return all(frappe.has_permission(doctype, ptype, user=user) for doctype in command.doctypes)
+	return all(may(doctype, ptype) for doctype in command.doctypes)
 
 
 def remote_sites(contact: str | None) -> list[str]:

@@ -22,9 +22,10 @@ UNAVAILABLE = (
 )
 
 
-def make_client(settings) -> openai.OpenAI:
+def make_client(settings, api_key: str | None = None) -> openai.OpenAI:
+	"""`api_key`: another endpoint's key (benchmarks/evaluation.py takes OPENAI_API_KEY)."""
 	return openai.OpenAI(
-		api_key=secret("openai_api_key"),
+		api_key=api_key or secret("openai_api_key"),
 		base_url=(settings.openai_base_url or "").strip() or None,
 		timeout=float(settings.openai_timeout or 30),
 		max_retries=2,

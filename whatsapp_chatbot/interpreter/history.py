@@ -15,17 +15,22 @@ MESSAGE = "Chatbot Message"
 RESULT_CHARS = 300
 
 
-def for_turn(conversation: str, current_message: str, turns: int) -> list[dict]:
+def for_turn(conversation: str, current_message: str, turns: int, before=None) -> list[dict]:
+	"""`before`: only turns that came before this time (a past command's exchange, for Save as
+	Case in the Desk)."""
 	if turns <= 0:
 		return []
+	filters = {
+		"conversation": conversation,
+		"direction": "Incoming",
+		"status": "Answered",
+		"name": ("!=", current_message),
+	}
+	if before:
+		filters["creation"] = ("<", before)
 	incoming = frappe.get_all(
 		MESSAGE,
-		filters={
-			"conversation": conversation,
-			"direction": "Incoming",
-			"status": "Answered",
-			"name": ("!=", current_message),
-		},
+		filters=filters,
 		fields=["name", "text", "message_type"],
 		order_by="creation desc",
 		limit=turns,

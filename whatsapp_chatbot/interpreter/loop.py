@@ -63,9 +63,7 @@ def run(turn) -> list:
 	executed = []
 	try:
 		for _step in range(max(1, int(settings.max_tool_steps or 4))):
-			request = {"model": model, "messages": messages}
-			if commands:
-				request.update(tools=[c.tool() for c in commands], parallel_tool_calls=False)
+			request = request_for(model, messages, commands)
 			try:
 				response = client.chat.completions.create(**request)
 			except openai_client.UNAVAILABLE as error:
@@ -117,6 +115,14 @@ def run(turn) -> list:
 	finally:
 		record_usage(turn, usage, executed, settings, model)
 	return [*attachments, *replies]
+
+
+def request_for(model: str, messages: list[dict], commands: list) -> dict:
+	"""The Chat Completions request of one step (the evaluation runner sends the same)."""
+	request = {"model": model, "messages": messages}
+	if commands:
+		request.update(tools=[c.tool() for c in commands], parallel_tool_calls=False)
+	return request
 
 
 def _assistant_message(reply) -> dict:

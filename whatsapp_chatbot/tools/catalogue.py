@@ -38,6 +38,12 @@ def for_user(user: str, contact: str | None = None) -> list[Command]:
 	]
 
 
+def for_roles(roles) -> list[Command]:
+	"""What a user holding exactly `roles` would be offered (no remote sites): an evaluation case
+	that names roles rather than a User (permissions.command_allowed_for_roles)."""
+	return [c for _, c in sorted(all_commands().items()) if permissions.command_allowed_for_roles(c, roles)]
+
+
 def find(name: str, user: str, contact: str | None = None) -> Command | None:
 	command = all_commands().get(name)
 	if not command or not permissions.command_allowed(command, user):
