@@ -74,6 +74,11 @@ UNTRUSTED_FIELDS: dict[str, tuple[str, ...]] = {
 	),
 	# what the remote site answered to the connection test
 	"Chatbot Remote Site": ("last_test_result",),
+	# an evaluation case's exchange (Save as Case copies what a sender wrote); what the model said
+	# and called in an evaluation, and the endpoint's errors
+	"Chatbot Evaluation Message": ("content",),
+	"Chatbot Evaluation Result": ("called", "reasons", "answer", "error"),
+	"Chatbot Evaluation Run": ("error",),
 }
 
 # DocTypes whose title field is untrusted (Frappe shows it as the title of Links to them)

@@ -1,0 +1,10 @@
+# Copyright (c) 2026, whatsapp_chatbot developers
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+from whatsapp_chatbot.review.untrusted_fields import ShownAsText
+
+
+class ChatbotEvaluationResult(ShownAsText, Document):
+	"""One case, one repeat, of an evaluation run: written by the runner, read in the Desk."""
