@@ -74,4 +74,8 @@ def chat(context, phone=None, user=None):
 		frappe.destroy()
 
 
+from whatsapp_chatbot.commands.evaluation import evaluate
+
+whatsapp_chatbot.add_command(evaluate)
+
 commands = [whatsapp_chatbot]
