@@ -1,7 +1,9 @@
 """Graph API errors, classified by Meta's error code. Pure module: no frappe import.
 
 Meta asks callers to branch on `code` (subcodes are deprecated since v16). The classes decide what
-the outbox does: retry with back-off, fall back to a template, or fail for good.
+the outbox does: retry with back-off, hold the message until the contact writes (24-hour window
+closed), or fail for good. Meta's template errors fail for good with what to do (`advice`): sending
+the same template again would only be refused again, or (131049) hurt the number's standing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,52 @@ THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
 OUTSIDE_WINDOW_CODE = 131047  # more than 24 hours since the user last wrote: only templates
 INVALID_TOKEN_CODE = 190
 UNKNOWN_RECIPIENT_CODES = frozenset({131026, 131062})  # not on WhatsApp / BSUID not usable
+TEMPLATE_PAUSED_CODE = 132015
+TEMPLATE_DISABLED_CODE = 132016
+
+# What to do, by Meta's code (Meta's error-codes page, PROTOCOLS.md A8): stored on the message with
+# Meta's own words, and shown on a failed status the same way.
+ADVICE = {
+	OUTSIDE_WINDOW_CODE: "the 24-hour window is closed: only a template reaches the contact now; the "
+	"message is held until the contact writes",
+	132000: "the number of parameters does not match the template: sync templates and send what its "
+	"Parameters field lists",
+	132001: "the template does not exist in this language or is not approved: sync templates and pick "
+	"an approved one",
+	132005: "the text with its parameters is too long: shorten the parameters",
+	132007: "Meta found the content against WhatsApp's policies: change the template or its parameters",
+	132008: "a parameter value is not valid (empty, a line break, a tab or more than four spaces in a "
+	"row): fix the parameters",
+	132012: "the parameters' format does not match the template (positional or named, header type): "
+	"sync templates and send what its Parameters field lists",
+	TEMPLATE_PAUSED_CODE: "Meta paused the template for low quality: it resumes after 3 h (first pause) "
+	"or 6 h (second); a third pause disables it. Use another template meanwhile",
+	TEMPLATE_DISABLED_CODE: "Meta disabled the template after repeated pauses for low quality: create "
+	"a new template and set it where this one was used",
+	132018: "a parameter contains a line break, a tab or more than four spaces in a row: fix the parameters",
+	131008: "a parameter the template needs is missing: sync templates and send what its Parameters "
+	"field lists",
+	131049: "Meta did not deliver it to keep engagement healthy (a limit on marketing messages per "
+	"person): do not resend now; try again no sooner than 24 hours later",
+	131050: "the person stopped marketing messages from this business: send them no marketing templates",
+}
+TEMPLATE_CODES = frozenset(ADVICE) - {OUTSIDE_WINDOW_CODE}
+
+
+def advice(code) -> str | None:
+	"""What to do about Meta's error `code` (an int or its text), if the app knows."""
+	try:
+		return ADVICE.get(int(code)) if code not in (None, "") else None
+	except (TypeError, ValueError):
+		return None
+
+
+def with_advice(code, text: str | None) -> str | None:
+	"""Meta's text followed by what to do, once."""
+	hint = advice(code)
+	if not hint or (text and hint in text):
+		return text
+	return f"{text} → {hint}" if text else hint
 
 
 class GraphError(Exception):
@@ -55,10 +103,10 @@ class GraphError(Exception):
 		parts.append(self.message)
 		if self.details and self.details not in self.message:
 			parts.append(f"- {self.details}")
-		return " ".join(parts)
+		return with_advice(self.code, " ".join(parts))
 
 
-_FINAL_CODES = frozenset({OUTSIDE_WINDOW_CODE, INVALID_TOKEN_CODE}) | UNKNOWN_RECIPIENT_CODES
+_FINAL_CODES = frozenset({OUTSIDE_WINDOW_CODE, INVALID_TOKEN_CODE}) | UNKNOWN_RECIPIENT_CODES | TEMPLATE_CODES
 
 
 def from_response(http_status: int, body: object) -> GraphError:

@@ -7,8 +7,10 @@ arrive in order even with several workers. Each attempt is committed before the 
 sweep can see, and a row that is Sent is never sent again.
 
 Failures are handled by Meta's code (channel/errors.py): throttling, timeouts and 5xx retry after
-4^n seconds up to `max_send_attempts`; 131047 (24-hour window closed) falls back to the configured
-template or fails with the reason; 190 (bad token) fails at once and alerts the managers once.
+4^n seconds up to `max_send_attempts`; 190 (bad token) fails at once and alerts the managers once;
+a template error fails at once with what to do. A message that is not a template, while the 24-hour
+window is closed (known in advance, or Meta's 131047), is held until the contact writes
+(channel/held.py). Templates go through `queue_template` (channel/template_send.py).
 """
 
 from __future__ import annotations
@@ -19,21 +21,36 @@ import time
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from whatsapp_chatbot.channel import alerts, contacts, locks, outgoing, standin, statuses
-from whatsapp_chatbot.channel.errors import OUTSIDE_WINDOW_CODE, GraphError, backoff_seconds
+from whatsapp_chatbot.channel import alerts, contacts, held, locks, outgoing, standin, statuses, template_send
+from whatsapp_chatbot.channel import template_message as tm
+from whatsapp_chatbot.channel.errors import GraphError, backoff_seconds
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
+from whatsapp_chatbot.channel.template_send import TemplateNotUsable
+
+__all__ = ["TemplateNotUsable", "queue", "queue_document", "queue_template", "queue_text"]
 
 MESSAGE = "Chatbot Message"
 SEND_JOB = "whatsapp_chatbot.jobs.send.send_queued"
-WINDOW_CLOSED = "Outside the 24-hour customer service window and no fallback template is configured"
 
 
 def queue(
-	contact, body: dict, conversation: str | None = None, answers: str | None = None, key: str | None = None
+	contact,
+	body: dict,
+	conversation: str | None = None,
+	answers: str | None = None,
+	key: str | None = None,
+	*,
+	text: str | None = None,
+	template: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	notification: str | None = None,
 ) -> str:
 	"""Queue one message body (from `outgoing`) for `contact`; returns the Chatbot Message name.
 
 	`key` makes queueing idempotent: a job that runs again finds the row it queued the first time.
+	`reference_doctype`/`reference_name` link the message to the document it is about (shown on
+	its timeline), `notification` to the Notification that sent it.
 	"""
 	if key:
 		existing = frappe.db.get_value(MESSAGE, {"outbox_key": key})
@@ -54,7 +71,11 @@ def queue(
 			"user_id": contact.user_id,
 			"in_reply_to_message": answers,
 			"outbox_key": key,
-			"text": outgoing.summary(body),
+			"text": text or outgoing.summary(body),
+			"template": template,
+			"reference_doctype": reference_doctype,
+			"reference_name": reference_name,
+			"notification": notification,
 			"request_body": json.dumps(body, ensure_ascii=False),
 		}
 	).insert(ignore_permissions=True)
@@ -72,15 +93,61 @@ def queue_document(
 	conversation=None,
 	answers=None,
 	key=None,
+	**links,
 ) -> str:
 	"""Queue a file: kept as a private File on the row, uploaded to Meta by the send job (media ids
 	expire, and an upload is a Graph call that may need retries like any other). PNG and JPEG go
-	as an image message (shown inline, like a photo), anything else as a document."""
+	as an image message (shown inline, like a photo), anything else as a document. `links`:
+	reference_doctype, reference_name, notification (see `queue`)."""
 	kind = outgoing.media(mime_type)
 	body = {"type": kind, kind: {"filename": filename} if kind == "document" else {}}
 	if caption:
 		body[kind]["caption"] = caption[: outgoing.CAPTION_LIMIT]
-	name = queue(contact, body, conversation, answers, key)
+	name = queue(contact, body, conversation, answers, key, **links)
+	_attach(name, filename, content)
+	return name
+
+
+def queue_template(
+	contact,
+	template: str,
+	params: dict | None = None,
+	*,
+	document: tuple[str, bytes, str] | None = None,
+	conversation: str | None = None,
+	key: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	notification: str | None = None,
+) -> str:
+	"""Queue an approved Meta template (a Chatbot Template's name) with its parameters
+	(channel/template_message.py: {"body", "header", "buttons"}) and, for a document/image/video
+	header, `document` = (filename, bytes, MIME type), kept private and uploaded by the send job.
+
+	TemplateNotUsable (nothing queued, no Graph call) when the template is unknown, not approved,
+	or the parameters do not fit it; the message lists every reason and what the template needs."""
+	if key:
+		existing = frappe.db.get_value(MESSAGE, {"outbox_key": key})
+		if existing:
+			return existing
+	prepared = template_send.prepare(template, params, document)
+	name = queue(
+		contact,
+		prepared.body,
+		conversation,
+		key=key,
+		text=prepared.text,
+		template=prepared.template,
+		reference_doctype=reference_doctype,
+		reference_name=reference_name,
+		notification=notification,
+	)
+	if document:
+		_attach(name, document[0], document[1])
+	return name
+
+
+def _attach(name: str, filename: str, content: bytes) -> None:
 	if not frappe.db.exists("File", {"attached_to_doctype": MESSAGE, "attached_to_name": name}):
 		frappe.get_doc(
 			{
@@ -92,18 +159,35 @@ def queue_document(
 				"attached_to_name": name,
 			}
 		).insert(ignore_permissions=True)
-	return name
 
 
 def queue_text(
-	contact, text: str, conversation: str | None = None, answers: str | None = None, key: str | None = None
+	contact,
+	text: str,
+	conversation: str | None = None,
+	answers: str | None = None,
+	key: str | None = None,
+	**links,
 ) -> list[str]:
-	"""Queue text of any length: one row per 4096-character part, keys suffixed by part."""
+	"""Queue text of any length: one row per 4096-character part, keys suffixed by part. `links`:
+	reference_doctype, reference_name, notification (see `queue`)."""
 	parts = outgoing.split_text(text)
 	return [
-		queue(contact, outgoing.text(part), conversation, answers, f"{key}:{index}" if key else None)
+		queue(contact, outgoing.text(part), conversation, answers, f"{key}:{index}" if key else None, **links)
 		for index, part in enumerate(parts)
 	]
+
+
+def queue_replies(contact, replies: list, conversation=None, answers=None, key: str | None = None) -> None:
+	"""Queue what the dispatcher answered (outgoing bodies, and command Results carrying a file) in
+	order, keys `{key}:{index}`: the Desk's Re-run and a subscription's run."""
+	for index, reply in enumerate(replies):
+		part = f"{key}:{index}" if key else None
+		if isinstance(reply, dict):
+			queue(contact, reply, conversation, answers=answers, key=part)
+		else:
+			filename, content, mime_type = reply.attachment
+			queue_document(contact, filename, content, mime_type, reply.text, conversation, answers, part)
 
 
 def enqueue_send(name: str, attempt: int = 0) -> None:
@@ -148,6 +232,8 @@ def drain(contact: str) -> int:
 	settings = get_settings()
 	sent = 0
 	with locks.held(f"send:{contact}", timeout=max(60, int(settings.graph_timeout or 20) * 3)):
+		if held.release_if_open(contact):  # nothing newer overtakes what waited for the window
+			frappe.db.commit()
 		while True:
 			name = frappe.db.get_value(
 				MESSAGE,
@@ -183,7 +269,13 @@ def send_one(name: str, settings=None) -> str:
 		return "sent"
 	contact = frappe.get_doc(contacts.CONTACT, row.contact)
 	if body.get("type") != "template" and not contacts.in_service_window(contact):
-		return _outside_window(row, body, settings, GraphError(WINDOW_CLOSED, code=OUTSIDE_WINDOW_CODE))
+		return held.hold(row, contact, settings)  # no Graph call: Meta would refuse it (131047)
+	if row.template:
+		refused = template_send.refused_now(row.template)  # paused or disabled since it was queued
+		if refused:
+			return _fail(row, refused, None)
+		if held.is_waiting(row):
+			body = held.refresh(row, body)
 
 	while True:
 		row.db_set({"status": "Sending", "attempts": (row.attempts or 0) + 1, "next_attempt_at": None})
@@ -194,9 +286,13 @@ def send_one(name: str, settings=None) -> str:
 			if kind in ("document", "image") and not body[kind].get("id"):
 				body[kind]["id"] = _upload(client, row)
 				row.db_set("request_body", json.dumps(body, ensure_ascii=False))
+			header = tm.header_media(body) if kind == "template" else None
+			if header and not header[1].get("id"):  # a template's document/image header
+				tm.set_header_media(body, _upload(client, row))
+				row.db_set("request_body", json.dumps(body, ensure_ascii=False))
 			wamid = client.send(body, wa_id=contact.wa_id, user_id=contact.user_id)
 		except GraphError as error:
-			outcome = _failed_attempt(row, body, settings, error)
+			outcome = _failed_attempt(row, contact, settings, error)
 			if outcome != "retry-now":
 				return outcome
 			continue
@@ -224,12 +320,14 @@ def _mime(filename: str) -> str:
 	return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
-def _failed_attempt(row, body: dict, settings, error: GraphError) -> str:
+def _failed_attempt(row, contact, settings, error: GraphError) -> str:
 	if error.invalid_token:
 		alerts.invalid_token(error)
 		return _fail(row, error.describe(), error.code)
-	if error.outside_window:
-		return _outside_window(row, body, settings, error)
+	if error.outside_window and not row.template:
+		return held.hold(row, contact, settings, error)
+	if row.template:
+		template_send.after_meta_error(row.template, error.code)
 	max_attempts = int(settings.max_send_attempts or 6)
 	if error.retryable and row.attempts < max_attempts:
 		delay = backoff_seconds(row.attempts)
@@ -243,23 +341,6 @@ def _failed_attempt(row, body: dict, settings, error: GraphError) -> str:
 		row.db_set("next_attempt_at", add_to_date(now_datetime(), seconds=delay))
 		return "wait"
 	return _fail(row, error.describe(), error.code)
-
-
-def _outside_window(row, body: dict, settings, error: GraphError) -> str:
-	if settings.fallback_template and body.get("type") != "template":
-		# Only a template may open a conversation again; the original text stays on the row.
-		template = outgoing.template(settings.fallback_template, settings.fallback_template_language or "en")
-		row.db_set(
-			{
-				"status": "Queued",
-				"request_body": json.dumps(template),
-				"message_type": "template",
-				"error_code": str(error.code),
-				"error_message": f"{error.describe()}; replaced by template {settings.fallback_template}",
-			}
-		)
-		return "retry-template"
-	return _fail(row, WINDOW_CLOSED, OUTSIDE_WINDOW_CODE)
 
 
 def _fail(row, reason: str, code: int | None) -> str:

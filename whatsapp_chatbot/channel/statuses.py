@@ -14,6 +14,7 @@ import json
 
 import frappe
 
+from whatsapp_chatbot.channel import errors, template_send
 from whatsapp_chatbot.channel.payload import StatusUpdate
 from whatsapp_chatbot.realtime import transcript
 
@@ -83,7 +84,7 @@ def apply(event_name: str) -> bool:
 	message = frappe.db.get_value(
 		MESSAGE,
 		{"wamid": event.wamid, "direction": "Outgoing"},
-		["name", "status", "conversation"],
+		["name", "status", "conversation", "template"],
 		as_dict=True,
 		for_update=True,
 	)
@@ -97,8 +98,10 @@ def apply(event_name: str) -> bool:
 			changes = {
 				"status": "Failed",
 				"error_code": event.error_code,
-				"error_message": event.error_message,
+				# what to do (a template error, 131049 …), as when Meta answers the send itself
+				"error_message": errors.with_advice(event.error_code, event.error_message),
 			}
+			template_send.after_meta_error(message.template, event.error_code)
 	elif new_status and RANK.get(new_status, 0) > RANK.get(message.status, -1) and message.status != "Failed":
 		changes["status"] = new_status
 	if new_status in TIMESTAMP_FIELD:

@@ -134,32 +134,32 @@ class Definition:
 	def summary(self) -> str:
 		"""What a sender must give, one line per part, for the template's `parameters` field."""
 		style = "named" if self.named else "positional"
-		lines = []
+		described = []
 		if self.header_format == "text":
-			lines.append(
+			described.append(
 				f"Header: text, {_describe(self.header_params, style)}"
 				if self.header_params
 				else "Header: text, no parameter"
 			)
 		elif self.header_format:
 			note = " (the file is uploaded when sent)" if self.media_header else " (not sent by this app)"
-			lines.append(f"Header: {self.header_format}{note}")
-		lines.append(
+			described.append(f"Header: {self.header_format}{note}")
+		described.append(
 			f"Body: {_describe(self.body_params, style)}" if self.body_params else "Body: no parameter"
 		)
 		for button in self.buttons:
 			label = f"Button {button.index} “{button.text}” ({button.sub_type.replace('_', ' ')})"
 			if button.sub_type == "quick_reply":
-				lines.append(f"{label}: payload, optional")
+				described.append(f"{label}: payload, optional")
 			elif button.dynamic:
-				lines.append(f"{label}: URL suffix after {button.url_prefix}, required")
+				described.append(f"{label}: URL suffix after {button.url_prefix}, required")
 			elif button.sub_type == "copy_code":
-				lines.append(f"{label}: the code to copy, required")
+				described.append(f"{label}: the code to copy, required")
 			else:
-				lines.append(f"{label}: no parameter")
+				described.append(f"{label}: no parameter")
 		for kind in self.unsupported:
-			lines.append(f"Component {kind}: not supported by this app")
-		return "\n".join(lines)
+			described.append(f"Component {kind}: not supported by this app")
+		return "\n".join(described)
 
 
 def check(definition: Definition, params: dict | None, *, header_media: bool = False) -> list[str]:

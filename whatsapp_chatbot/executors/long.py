@@ -4,8 +4,9 @@
 commit, deduplicated) and returns the "working on it" reply. The job (jobs/run_long_command.py)
 runs it as the user with progress and a heartbeat; `deliver` sends the result: text when it fits,
 else the file (XLSX for tables, PDF for printable output) attached to the command and sent as a
-WhatsApp document with a one-line summary. If the 24-hour window closed meanwhile, the outbox sends
-the configured template or records why nothing could go out; the file stays attached either way.
+WhatsApp document with a one-line summary. If the 24-hour window closed meanwhile (a job finishing at
+night), the outbox holds the result and tells the contact messages are waiting (channel/held.py); it
+goes out when they write. The file stays attached to the command either way.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def delivery_problem(doc) -> str | None:
 	)
 	if row and row.status == "Failed":
 		return f"not delivered: {row.error_message}"
+	if row and row.status == "Held":
+		return f"not delivered yet: {row.error_message}"
 	return None
 
 

@@ -14,7 +14,7 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import permissions, pipeline, texts
-from whatsapp_chatbot.channel import contacts, handoff, locks, outbox
+from whatsapp_chatbot.channel import contacts, handoff, held, locks, outbox
 from whatsapp_chatbot.channel.graph import GraphError
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
 
@@ -86,6 +86,9 @@ def process_one(name: str) -> None:
 	conversation = contacts.conversation_for(contact)
 	message.db_set({"contact": contact.name, "conversation": conversation.name, "user": contact.user})
 	contacts.touch(conversation)
+	# the contact wrote: what was held for the window goes back to the queue in this same commit, so
+	# it goes out before this message's answer and a killed worker leaves it to the sweep
+	held.release_if_open(contact.name)
 	frappe.db.commit()  # also counts attempts that die with their worker, so a poison message ends
 	if message.attempts > MAX_ATTEMPTS:
 		return give_up(message, contact, "processing did not finish after repeated attempts")
@@ -106,6 +109,15 @@ def handle(message, contact, conversation) -> None:
 		return finish(
 			message, "Handled by Person", f"conversation taken over by {conversation.taken_over_by}"
 		)
+	if message.message_type == "button" and held.is_release(message.interactive_id):
+		# the "messages waiting" button: releasing was its whole point (done above), not a question
+		own = message.interactive_id == held.release_payload(contact)
+		note = (
+			"the 'messages waiting' button: held messages released"
+			if own
+			else "another contact's release button"
+		)
+		return finish(message, "Answered" if own else "Ignored", note)
 	if not permissions.contact_may_chat(contact):
 		refuse(message, contact, conversation, settings)
 		return finish(message, "Ignored", "unknown, disabled or unauthorised contact")

@@ -20,6 +20,8 @@ TICKS = {
 	"Played": "read",
 	"Failed": "failed",
 }
+# an outgoing message with no tick yet shows its status: Held waits for the 24-hour window
+HELD = "Held"
 # Frappe indicator colours
 COMMAND_COLOURS = {
 	"Proposed": "gray",
@@ -65,7 +67,9 @@ def message_bubble(row: dict, files: list[dict] | None = None) -> dict:
 		],
 		"error": None,
 		"ticks": TICKS.get(row.get("status")) if outgoing else None,
-		"colour": None if outgoing else MESSAGE_COLOURS.get(row.get("status"), "gray"),
+		"colour": ("orange" if row.get("status") == HELD else None)
+		if outgoing
+		else MESSAGE_COLOURS.get(row.get("status"), "gray"),
 		"pressed": None,
 		"location": None,
 	}
@@ -73,7 +77,8 @@ def message_bubble(row: dict, files: list[dict] | None = None) -> dict:
 		_outgoing_content(bubble, body)
 	else:
 		_incoming_content(bubble, row)
-	if row.get("status") == "Failed" and (row.get("error_code") or row.get("error_message")):
+	# why it failed, or why it is held and what was done about it
+	if row.get("status") in ("Failed", HELD) and (row.get("error_code") or row.get("error_message")):
 		bubble["error"] = {"code": row.get("error_code"), "text": row.get("error_message")}
 	return bubble
 

@@ -18,9 +18,12 @@ def explain(code: str | int | None, text: str | None) -> dict | None:
 	if number == errors.OUTSIDE_WINDOW_CODE:
 		advice = _(
 			"More than 24 hours have passed since the contact last wrote, so WhatsApp only accepts "
-			"template messages. Configure a Fallback Template (approved in Meta's WhatsApp Manager) in "
-			"WhatsApp Chatbot Settings, or wait until the contact writes again, then use Run Again."
+			"template messages. Messages are held (status Held) and go out in order when the contact "
+			"writes; set a Waiting Template (approved by Meta) in WhatsApp Chatbot Settings so the "
+			"contact is told that messages are waiting."
 		)
+	elif number in errors.TEMPLATE_CODES:
+		advice = _(errors.advice(number))
 	elif number == errors.INVALID_TOKEN_CODE:
 		advice = _(
 			"Meta refused the access token (expired or revoked). Create a new permanent token in Meta's "

@@ -31,6 +31,7 @@ APP_SECRET = "test-app-secret-0123456789"
 VERIFY_TOKEN = "test-verify-token"
 ACCESS_TOKEN = "test-access-token-abcdef"
 PHONE_NUMBER_ID = "106540352242922"
+BUSINESS_ACCOUNT_ID = "102290129340398"
 APP_DOCTYPES = (
 	"Chatbot Command",
 	"Chatbot Status Event",
@@ -48,14 +49,15 @@ def make_settings(graph_base_url: str, **values) -> None:
 		{
 			"enabled": 1,
 			"phone_number_id": PHONE_NUMBER_ID,
-			"business_account_id": "102290129340398",
+			"business_account_id": BUSINESS_ACCOUNT_ID,
 			"graph_api_base_url": graph_base_url,
 			"graph_api_version": "v25.0",
 			"access_token": ACCESS_TOKEN,
 			"app_secret": APP_SECRET,
 			"verify_token": VERIFY_TOKEN,
 			"unknown_contact_reply": "",
-			"fallback_template": "",
+			"waiting_template": None,
+			"notification_template": None,
 			"openai_api_key": "",
 			"max_send_attempts": 4,
 			"inline_retry_seconds": 1,
@@ -158,6 +160,99 @@ def make_contact(wa_id: str | None, user: str | None = None, user_id: str | None
 	return contact
 
 
+def make_template(
+	name: str,
+	language: str,
+	components: list,
+	parameter_format: str = "Positional",
+	status: str = "APPROVED",
+	category: str = "UTILITY",
+	graph=None,
+) -> str:
+	"""A Chatbot Template as a sync from Meta leaves it (its name `{name}-{language}`); with `graph`
+	(the stand-in), Meta's side holds the same template and checks every send against it. Callers
+	use a name unique to their run and delete the row after (templates are what users pick from)."""
+	if graph is not None:
+		graph.templates.add_template(
+			BUSINESS_ACCOUNT_ID,
+			name,
+			language,
+			components,
+			category=category,
+			parameter_format=parameter_format.upper(),
+			status=status,
+		)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Chatbot Template",
+			"template_name": name,
+			"language": language,
+			"category": category,
+			"parameter_format": parameter_format,
+			"status": status,
+			"components": json.dumps(components, ensure_ascii=False),
+			"business_account_id": BUSINESS_ACCOUNT_ID,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return doc.name
+
+
+# the app's "messages waiting" template as Meta holds it once approved (channel/held.py fills it)
+WAITING_COMPONENTS = [
+	{
+		"type": "BODY",
+		"text": "Tienes {{count}} mensajes esperando de {{company}}. Responde para recibirlos.",
+		"example": {
+			"body_text_named_params": [
+				{"param_name": "count", "example": "3"},
+				{"param_name": "company", "example": "Test Company"},
+			]
+		},
+	},
+	{"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Ver mensajes"}]},
+]
+
+
+def make_waiting_template(graph, language: str = "es") -> str:
+	"""A waiting template of this run, at Meta (the stand-in) and synced, set in the Settings.
+	`forget_template` removes it."""
+	name = make_template(
+		f"wcb_waiting_{frappe.generate_hash(length=8)}", language, WAITING_COMPONENTS, "Named", graph=graph
+	)
+	frappe.db.set_single_value("WhatsApp Chatbot Settings", "waiting_template", name)
+	frappe.db.commit()
+	return name
+
+
+def forget_template(name: str) -> None:
+	"""Remove a test's Chatbot Template (the messages linking to it are the test's and go with clean())."""
+	if frappe.db.get_single_value("WhatsApp Chatbot Settings", "waiting_template") == name:
+		frappe.db.set_single_value("WhatsApp Chatbot Settings", "waiting_template", None)
+	frappe.db.delete("Chatbot Template", name)
+	frappe.db.commit()
+
+
+def make_subscription(contact, command: str, arguments: dict | None = None, due=None, **values):
+	"""A Chatbot Subscription of the contact's User (Daily at 8:00 unless `values` say otherwise),
+	validated as the Desk saves one; `due` puts its next run there (the past: due now)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Chatbot Subscription",
+			"contact": contact.name,
+			"command": command,
+			"arguments": json.dumps(arguments or {}),
+			"frequency": "Daily",
+			"send_at": "08:00:00",
+			**values,
+		}
+	).insert(ignore_permissions=True)
+	if due is not None:
+		doc.db_set("next_run_at", due)
+	frappe.db.commit()
+	return doc
+
+
 # -- webhook bodies ----------------------------------------------------------------------------
 
 
@@ -194,6 +289,16 @@ def text_webhook(
 		message["from_user_id"] = user_id
 		contact["user_id"] = user_id
 	return envelope({"contacts": [contact], "messages": [message]})
+
+
+def template_button_webhook(payload: str, text: str = "OK", wa_id: str = "5215512345678") -> dict:
+	"""A quick-reply button of a template, pressed: `type: button` with its payload (PROTOCOLS A8)."""
+	body = text_webhook("", wa_id=wa_id)
+	message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+	message.pop("text")
+	message["type"] = "button"
+	message["button"] = {"payload": payload, "text": text}
+	return body
 
 
 def status_webhook(

@@ -81,12 +81,12 @@ class TestLongCommandsInProcess(f.InterpreterTestCase):
 				)
 				self.assertTrue(self.graph.media[document["document"]["id"]][0].startswith(mime))
 
-	def test_closed_window_keeps_the_file_and_says_why(self):
+	def test_closed_window_holds_the_file_and_says_why(self):
 		self.openai.script(call("export_list", EXPORT))
 		self.say("exporta las facturas")
 		self.sales_contact.db_set(
 			"last_inbound_at", add_to_date(now_datetime(), hours=-25)
-		)  # the job ran late
+		)  # the job ran late (at night)
 		frappe.db.commit()
 		f.run_jobs()
 		command = frappe.get_last_doc("Chatbot Command")
@@ -94,19 +94,25 @@ class TestLongCommandsInProcess(f.InterpreterTestCase):
 		self.assertTrue(command.attachment)
 		self.assertIn("24-hour", command.error)
 		self.assertEqual(len(self.graph.sent_messages()), 1)  # only the acknowledgement
+		result = frappe.get_doc("Chatbot Message", {"outbox_key": f"{command.name}:result"})
+		self.assertEqual(result.status, "Held")  # kept, with its file, for when the contact writes
 
-	def test_closed_window_with_template(self):
-		frappe.db.set_single_value(
-			"WhatsApp Chatbot Settings",
-			{"fallback_template": "resultado_listo", "fallback_template_language": "es"},
-		)
-		frappe.db.commit()
+	def test_closed_window_sends_the_waiting_template_then_the_file_after_the_reply(self):
+		waiting = f.make_waiting_template(self.graph)
+		self.addCleanup(f.forget_template, waiting)
 		self.openai.script(call("export_list", EXPORT))
 		self.say("exporta las facturas")
 		self.sales_contact.db_set("last_inbound_at", add_to_date(now_datetime(), hours=-25))
 		frappe.db.commit()
 		f.run_jobs()
-		self.assertEqual(self.graph.sent_messages()[-1]["template"]["name"], "resultado_listo")
+		template = self.graph.sent_messages()[-1]
+		self.assertEqual(template["type"], "template")
+		self.assertEqual(template["template"]["components"][0]["parameters"][0]["text"], "1")
+		self.openai.script(say("¡De nada!"))
+		sent = self.say("gracias")
+		# the export first, then the answer to the reply
+		self.assertEqual([s["type"] for s in sent], ["document", "text"])
+		self.assertEqual(sent[0]["document"]["filename"], "factura_de_venta.xlsx")
 
 	def test_status_and_cancel_before_it_starts(self):
 		self.openai.script(call("export_list", EXPORT))

@@ -102,13 +102,15 @@ class TestMetaErrors(OutboxTestCase):
 		self.assertEqual((row.status, row.attempts), ("Failed", 2))
 		self.assertIn("HTTP 503", row.error_message)
 
-	def test_outside_window_fails_with_the_reason(self):
+	def test_outside_window_is_held_with_the_reason(self):
+		# no waiting template configured (see test_held for the template and the release)
 		self.graph.fail_next(131047, path="/messages")
 		[name] = self.queue("hola")
 		f.run_jobs()
 		row = self.row(name)
-		self.assertEqual((row.status, row.error_code), ("Failed", "131047"))
+		self.assertEqual((row.status, row.error_code, row.attempts), ("Held", "131047", 1))
 		self.assertIn("24-hour", row.error_message)
+		self.assertIn("no template is set as Waiting Template", row.error_message)
 		self.assertEqual(self.graph.sent_messages(), [])
 
 	def test_closed_window_known_in_advance_costs_no_call(self):
@@ -116,23 +118,8 @@ class TestMetaErrors(OutboxTestCase):
 		frappe.db.commit()
 		[name] = self.queue("hola")
 		f.run_jobs()
-		self.assertEqual(self.row(name).status, "Failed")
+		self.assertEqual(self.row(name).status, "Held")
 		self.assertEqual(self.graph.requests, [])
-
-	def test_outside_window_with_template_sends_the_template(self):
-		frappe.db.set_single_value(
-			"WhatsApp Chatbot Settings",
-			{"fallback_template": "seguimiento", "fallback_template_language": "es"},
-		)
-		frappe.db.commit()
-		self.graph.fail_next(131047, path="/messages")
-		[name] = self.queue("resultado listo")
-		f.run_jobs()
-		row = self.row(name)
-		[sent] = self.graph.sent_messages()
-		self.assertEqual(sent["template"], {"name": "seguimiento", "language": {"code": "es"}})
-		self.assertEqual((row.status, row.message_type, row.wamid), ("Sent", "template", sent["_wamid"]))
-		self.assertEqual(row.text, "resultado listo")  # what we meant to say stays on the row
 
 	def test_bad_token_fails_at_once_and_alerts_once(self):
 		manager = f.make_manager()
@@ -197,6 +184,7 @@ class TestStatuses(OutboxTestCase):
 		self.assertIsNotNone(self.row(first).read_at)
 		failed = self.row(second)
 		self.assertEqual((failed.status, failed.error_code), ("Failed", "131049"))
+		self.assertIn("no sooner than 24 hours later", failed.error_message)  # what to do, from Meta's code
 
 
 class TestSweep(OutboxTestCase):

@@ -104,3 +104,19 @@ def test_command_card_and_timeline_order():
 	m2 = {"kind": "message", "name": "m2", "at": "2026-01-01 10:00:01"}
 	# the card comes right after the message that asked for it, even if created after the answer
 	assert [i["name"] for i in bubbles.ordered([m2, m1], [running, failed])] == ["CMD-1", "m1", "CMD-2", "m2"]
+
+
+def test_held_message_shows_held_and_why():
+	held = bubbles.message_bubble(
+		{
+			"direction": "Outgoing",
+			"status": "Held",
+			"error_code": "131047",
+			"error_message": "held: more than 24 hours since the contact last wrote",
+			"request_body": json.dumps(outgoing.text("Tu exportación está lista")),
+		}
+	)
+	# no tick (nothing went to Meta): the Held pill, orange, and the reason under the text
+	assert (held["ticks"], held["colour"], held["status"]) == (None, "orange", "Held")
+	assert held["text"] == "Tu exportación está lista"
+	assert held["error"]["text"].startswith("held: more than 24 hours")

@@ -3,7 +3,7 @@
 
 frappe.ui.form.on("Chatbot Message", {
 	refresh(frm) {
-		// a failed outgoing message: Meta's code and text, and what to do (review/meta_errors.py)
+		// a failed or held outgoing message: Meta's code and text, and what to do (review/meta_errors.py)
 		const failure = frm.doc.__onload && frm.doc.__onload.meta_error;
 		if (failure) {
 			frm.set_intro(
@@ -11,7 +11,7 @@ frappe.ui.form.on("Chatbot Message", {
 					failure: failure,
 					esc: (value) => frappe.utils.escape_html(value == null ? "" : String(value)),
 				}),
-				"red"
+				frm.doc.status === "Held" ? "orange" : "red"
 			);
 		}
 		if (["Failed", "Ignored"].includes(frm.doc.status)) {

@@ -11,7 +11,8 @@ from whatsapp_chatbot.review.untrusted_fields import ShownAsText
 
 class ChatbotMessage(ShownAsText, Document):
 	def onload(self):
-		if self.direction == "Outgoing" and self.status == "Failed":
+		# why it failed, or why it is held (the 24-hour window), and what to do
+		if self.direction == "Outgoing" and self.status in ("Failed", "Held"):
 			from whatsapp_chatbot.review.meta_errors import explain
 
 			self.set_onload("meta_error", explain(self.error_code, self.error_message))

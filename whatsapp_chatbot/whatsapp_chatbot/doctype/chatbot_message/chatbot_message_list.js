@@ -6,6 +6,8 @@ frappe.listview_settings["Chatbot Message"] = {
 		Answered: "green",
 		Ignored: "gray",
 		Queued: "gray",
+		// kept while the 24-hour window is closed; sent in order when the contact writes
+		Held: "orange",
 		Sending: "blue",
 		Sent: "blue",
 		Delivered: "green",
