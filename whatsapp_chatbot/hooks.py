@@ -21,6 +21,12 @@ boot_session = "whatsapp_chatbot.review.untrusted_fields.boot_session"
 # steering a conversation (take over, reply, hand back) sits beside the form's own transcript script
 doctype_js = {"Chatbot Conversation": "public/js/conversation_steer.js"}
 
+# Workflow approvals on WhatsApp (approvals/trigger.py): Frappe inserts a Workflow Action when a
+# document enters a state with next transitions; no other save runs anything of ours.
+doc_events = {"Workflow Action": {"after_insert": "whatsapp_chatbot.approvals.trigger.on_workflow_action"}}
+# an approval sent about a document never stops that document from being deleted
+ignore_links_on_delete = ["Chatbot Approval"]
+
 # Tests
 # -----
 before_tests = "whatsapp_chatbot.install.before_tests"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from whatsapp_chatbot import i18n, texts
+from whatsapp_chatbot.approvals import press as approval_press
 from whatsapp_chatbot.channel import handoff, outgoing
 from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
@@ -65,6 +66,9 @@ def answer(turn: Turn) -> list:
 def _answer(turn: Turn) -> list:
 	message = turn.message
 	if message.message_type in ("interactive", "button") and message.interactive_id:
+		pressed = approval_press.handle_button(turn, message.interactive_id)  # a Workflow action's button
+		if pressed is not None:
+			return pressed
 		settled = confirmation.handle_button(turn, message.interactive_id)
 		if settled is not None:
 			return _settled(turn, settled)

@@ -94,6 +94,16 @@ TEXTS: dict[str, str] = {
 	"chart_weeks": "weeks",
 	"chart_months": "months",
 	"failed": "Sorry, something went wrong while handling your message. It was saved and the team can retry it.",
+	# workflow approvals (approvals/): {doctype} and {state} arrive translated, {user} is a full name
+	"approval_request": "*{doctype} {name}* is waiting for your approval ({state}).",
+	"approval_total": "Total: {amount}",
+	"approval_more_lines": "…and {count} more lines",
+	"approval_requested_by": "Sent for approval by {user}.",
+	"approval_choose": "Choose",
+	"approval_done_by_other": "{user} chose “{action}” on {doctype} *{name}*: it is now {state}. Nothing more is needed from you.",
+	"approval_moved_on": "{doctype} *{name}* was moved on by {user}: it is now {state}. Nothing more is needed from you.",
+	"approval_already_done": "Already done by {user}: {doctype} *{name}* is now {state}. Nothing more was done.",
+	"approval_buttons_spent": "These buttons no longer act: {doctype} *{name}* is now {state}. Nothing was done.",
 }
 
 # Calling codes of countries where Spanish (or Portuguese) is the main language (E.164 prefixes;
@@ -184,6 +194,8 @@ COMMAND_HELP: dict[str, str] = {
 	"attach_media_to_document": "Attach the photo or PDF you sent to a document",
 	"draft_purchase_invoice_from_bill": "Draft a purchase invoice from a supplier's bill you sent",
 	"documents_chart": "Chart of documents of any type",
+	"pending_approvals": "What waits for your approval (also /pending)",
+	"apply_workflow_action": "Approve, reject… a document waiting for you",
 }
 
 

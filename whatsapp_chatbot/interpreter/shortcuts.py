@@ -20,6 +20,14 @@ from whatsapp_chatbot.media import current as current_media
 from whatsapp_chatbot.tools import catalogue, confirmation
 
 
+# short names people type for a command (/pending, /pendientes, /pendentes)
+ALIASES = {
+	"pending": "pending_approvals",
+	"pendientes": "pending_approvals",
+	"pendentes": "pending_approvals",
+}
+
+
 def run(turn, name: str, rest: str) -> list[dict]:
 	language, user = turn.language, turn.contact.user
 	if name == "help":
@@ -38,6 +46,7 @@ def run(turn, name: str, rest: str) -> list[dict]:
 		return cancel(turn)
 	if name in ("status", "estado"):
 		return long_commands.status(turn)
+	name = ALIASES.get(name, name)
 	if chart_slash.is_chart(name):  # "/chart ventas mes" is "/sales_chart by=month"
 		name, rest = chart_slash.resolve(rest)
 		if name is None or catalogue.find(name, user) is None:

@@ -11,7 +11,17 @@ from whatsapp_chatbot.tools.registry import REGISTRY, Command
 
 def _load_builtins() -> dict[str, Command]:
 	# importing the modules registers their commands
-	from whatsapp_chatbot.tools import bills, charts, documents, erpnext, exports, generic, media, writes
+	from whatsapp_chatbot.tools import (
+		approvals,
+		bills,
+		charts,
+		documents,
+		erpnext,
+		exports,
+		generic,
+		media,
+		writes,
+	)
 
 	return REGISTRY
 

@@ -113,6 +113,21 @@ def handle_typed(turn, yes: bool) -> list[dict] | Confirmed:
 	return resolve(turn, pending[0].name, pending[0].confirmation_token, yes)
 
 
+def bound(doc, turn, token: str | None) -> bool:
+	"""The one rule for a button bound to a contact (a Confirm here; an approval's action in
+	approvals/press.py): `doc` (with contact, run_as and confirmation_token) counts only when
+	pressed by the contact it was sent to, while that contact is still linked to the User it was
+	sent for (proposed to the number's previous User it would run as them; relinking cancels
+	these, and this holds even when the link was changed behind the controller's back), carrying
+	the random token stored with it, which is cleared once used."""
+	return (
+		doc.contact == turn.contact.name
+		and doc.run_as == turn.contact.user
+		and bool(token)
+		and doc.confirmation_token == token
+	)
+
+
 def resolve(turn, name: str, token: str, yes: bool) -> list[dict] | Confirmed:
 	"""Replies for an invalid, expired or cancelled answer; `Confirmed` for a valid yes."""
 	language = turn.language
@@ -125,15 +140,7 @@ def resolve(turn, name: str, token: str, yes: bool) -> list[dict] | Confirmed:
 		and doc.status not in ("Awaiting Confirmation", "Cancelled", "Expired")
 	):
 		return Confirmed(doc, again=True)  # a retry of the press that confirmed it: never a second run
-	if (
-		doc.contact != turn.contact.name
-		# proposed to the number's previous User: it would run as them (relinking cancels these;
-		# this also holds when the link was changed behind the controller's back)
-		or doc.run_as != turn.contact.user
-		or not token
-		or doc.confirmation_token != token
-		or doc.status != "Awaiting Confirmation"
-	):
+	if not bound(doc, turn, token) or doc.status != "Awaiting Confirmation":
 		return [outgoing.text(texts.text("confirmation_invalid", language))]
 	if doc.expires_at and get_datetime(doc.expires_at) < now_datetime():
 		doc.db_set({"status": "Expired", "confirmation_token": None})
