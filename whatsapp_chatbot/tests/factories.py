@@ -33,6 +33,7 @@ ACCESS_TOKEN = "test-access-token-abcdef"
 PHONE_NUMBER_ID = "106540352242922"
 BUSINESS_ACCOUNT_ID = "102290129340398"
 APP_DOCTYPES = (
+	"Chatbot Approval",
 	"Chatbot Command",
 	"Chatbot Status Event",
 	"Chatbot Message",
