@@ -3,6 +3,8 @@
 Pure module (standard library only). `FakeGraph(...).templates` is a `TemplateStore`:
 
     graph.templates.add_template("1234", "order_ready", "es", components, parameter_format="NAMED")
+    graph.templates.add_account("5678")                  # an account with no template yet
+    graph.templates.max_page_size = 2                     # pages of 2 whatever `limit` asks
     graph.templates.pause("order_ready", "es")            # Meta's state changes...
     body = graph.templates.status_webhook("order_ready", "es", "PAUSED")   # ...and the webhook it sends
     body = graph.templates.event("order_ready", "es", "FLAGGED")   # both at once: change + webhook body
@@ -118,6 +120,7 @@ class TemplateStore:
 	def __init__(self, base_url, page_size: int = 2, app_id: str = "1000000000001"):
 		self._base_url = base_url  # callable: the stand-in's URL (known once it listens)
 		self.page_size = page_size
+		self.max_page_size = 1000  # Meta caps `limit`; a test lowers it to get pages from any client
 		self.app_id = app_id
 		self.strict = True
 		self.templates: dict[str, list[dict]] = {}  # waba id -> templates in creation order
@@ -156,6 +159,11 @@ class TemplateStore:
 		with self._lock:
 			self.templates.setdefault(str(waba_id), []).append(template)
 		return template
+
+	def add_account(self, waba_id: str) -> None:
+		"""A WhatsApp Business Account with no template yet (an unknown one answers error 100)."""
+		with self._lock:
+			self.templates.setdefault(str(waba_id), [])
 
 	def get(self, name: str, language: str, waba_id: str | None = None) -> dict | None:
 		with self._lock:
@@ -324,7 +332,7 @@ class TemplateStore:
 		params = {k: v[0] for k, v in parse_qs(query).items()}
 		if params.get("status"):
 			held = [t for t in held if t["status"] in params["status"].split(",")]
-		limit = max(1, min(int(params.get("limit") or self.page_size), 1000))
+		limit = max(1, min(int(params.get("limit") or self.page_size), self.max_page_size))
 		start = _decode_cursor(params.get("after"))
 		page = held[start : start + limit]
 		asked = [f for f in (params.get("fields") or "").split(",") if f] or list(FIELDS)
