@@ -37,4 +37,5 @@ scheduler_events = {
 	"cron": {
 		"* * * * *": ["whatsapp_chatbot.jobs.sweep.sweep"],
 	},
+	"daily": ["whatsapp_chatbot.message_templates.sync.daily"],
 }

@@ -1,4 +1,5 @@
-"""Desk endpoints for getting a company live: Settings checks and linking staff. Manager only."""
+"""Desk endpoints for getting a company live: Settings checks, linking staff, Meta's templates.
+Manager only."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import frappe
 
 from whatsapp_chatbot import permissions
 from whatsapp_chatbot.channel import checks, staff
+from whatsapp_chatbot.message_templates import app_templates, sync
 
 
 @frappe.whitelist(methods=["POST"])
@@ -45,3 +47,19 @@ def link_staff_contacts(users: list[str] | str) -> list[str]:
 	if not isinstance(users, list) or not all(isinstance(user, str) for user in users):
 		frappe.throw(frappe._("users must be a list of user ids"))
 	return staff.link(users)
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_templates() -> dict:
+	"""Read every template of the WhatsApp Business Account from Meta into Chatbot Templates."""
+	permissions.require_manager()
+	return sync.sync_templates()
+
+
+@frappe.whitelist(methods=["POST"])
+def create_app_templates() -> dict:
+	"""Submit the app's own templates (es and en) that Meta does not hold yet, for review."""
+	permissions.require_manager()
+	result = app_templates.create_app_templates()
+	result["summary"] = app_templates.summary(result)
+	return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -22,6 +22,21 @@ PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating"
 # Where Meta serves WhatsApp media (https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=…).
 MEDIA_HOST_DOMAIN = "fbsbx.com"
 MAX_MEDIA_REDIRECTS = 3
+# Meta lists 25 templates a page by default; a WABA holds at most a few thousand (250 per name and
+# language limit aside), so 200 pages of 100 is far beyond any real account and stops a loop.
+TEMPLATE_PAGE_SIZE = 100
+MAX_TEMPLATE_PAGES = 200
+TEMPLATE_FIELDS = (
+	"name",
+	"language",
+	"status",
+	"category",
+	"parameter_format",
+	"components",
+	"quality_score",
+	"rejected_reason",
+	"id",
+)
 _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?")
 
 
@@ -149,6 +164,77 @@ class GraphClient:
 		"""The configured number as Meta sees it: display number, verified name, quality rating."""
 		return self._request("GET", self.phone_number_id, params={"fields": ",".join(fields)})
 
+	# -- message templates (on the WhatsApp Business Account) -------------------------------
+
+	def list_templates(self, waba_id: str, fields=TEMPLATE_FIELDS, limit: int = TEMPLATE_PAGE_SIZE):
+		"""Every template of the account, page after page (a generator of Meta's dicts), following
+		`paging.next` to the end. A next URL off the configured Graph API, one seen before, or more
+		than MAX_TEMPLATE_PAGES pages raise GraphError: the caller then knows the list is incomplete."""
+		if not waba_id:
+			raise ValueError("listing templates needs the WhatsApp Business Account id")
+		params = {"limit": str(limit)}
+		if fields:
+			params["fields"] = ",".join(fields)
+		url = f"{self.url(f'{waba_id}/message_templates')}?{urlencode(params)}"
+		seen: set[str] = set()
+		for _ in range(MAX_TEMPLATE_PAGES):
+			seen.add(url)
+			page = self._json(self._raw("GET", url))
+			data = page.get("data") if isinstance(page, dict) else None
+			if not isinstance(data, list):
+				raise GraphError("Graph API listed templates without a data list", http_status=200)
+			yield from (item for item in data if isinstance(item, dict))
+			following = ((page.get("paging") or {}).get("next") or "") if data else ""
+			if not following:
+				return
+			following = _without_token(following)
+			if _origin(following) != _origin(self.base_url):
+				raise GraphError(
+					f"template list's next page is on {_shown_origin(following)}, not the Graph API "
+					"of the Settings: not followed",
+					http_status=200,
+				)
+			if following in seen:
+				raise GraphError("template list's next page was a page already read", http_status=200)
+			url = following
+		raise GraphError(f"template list longer than {MAX_TEMPLATE_PAGES} pages: stopped", http_status=200)
+
+	def create_template(self, waba_id: str, definition: dict) -> dict:
+		"""Submit a template for review: {id, status, category} as Meta answers."""
+		answer = self._request("POST", f"{waba_id}/message_templates", json=definition)
+		if not answer.get("id"):
+			raise GraphError("Graph API created a template without an id", http_status=200)
+		return answer
+
+	def app_id(self) -> str:
+		"""The id of the Meta app the access token belongs to (the Resumable Upload API needs it)."""
+		answer = self._request("GET", "app", params={"fields": "id"})
+		if not answer.get("id"):
+			raise GraphError("Graph API named no app for the access token", http_status=200)
+		return str(answer["id"])
+
+	def upload_example(self, app_id: str, content: bytes, filename: str, mime_type: str) -> str:
+		"""Upload a sample file with the Resumable Upload API; returns the handle a template's
+		media header gives as `example.header_handle` (a media id from /media is not accepted)."""
+		session = self._request(
+			"POST",
+			f"{app_id}/uploads",
+			params={"file_name": filename, "file_length": str(len(content)), "file_type": mime_type},
+		)
+		if not str(session.get("id") or "").startswith("upload:"):
+			raise GraphError("Graph API opened no upload session", http_status=200)
+		# this step takes the token as "OAuth <token>", not as a Bearer token
+		response = self._raw(
+			"POST",
+			self.url(session["id"]),
+			data=content,
+			headers={"Authorization": f"OAuth {self._token}", "file_offset": "0"},
+		)
+		handle = self._json(response).get("h")
+		if not handle:
+			raise GraphError("Graph API returned no handle for the uploaded example", http_status=200)
+		return handle
+
 	# -- media -----------------------------------------------------------------------------
 
 	def upload_media(self, content: bytes, filename: str, mime_type: str) -> str:
@@ -211,7 +297,10 @@ class GraphClient:
 	# -- transport -------------------------------------------------------------------------
 
 	def _request(self, method: str, path: str, **kwargs) -> dict:
-		response = self._raw(method, self.url(path), **kwargs)
+		return self._json(self._raw(method, self.url(path), **kwargs))
+
+	@staticmethod
+	def _json(response: requests.Response) -> dict:
 		try:
 			return response.json()
 		except ValueError:
@@ -219,8 +308,8 @@ class GraphClient:
 				"Graph API answered something that is not JSON", http_status=response.status_code
 			)
 
-	def _raw(self, method: str, url: str, **kwargs) -> requests.Response:
-		headers = {"Authorization": f"Bearer {self._token}"}
+	def _raw(self, method: str, url: str, headers: dict | None = None, **kwargs) -> requests.Response:
+		headers = headers or {"Authorization": f"Bearer {self._token}"}
 		try:
 			response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
 		except requests.Timeout:
@@ -235,6 +324,14 @@ class GraphClient:
 				body = None
 			raise from_response(response.status_code, body)
 		return response
+
+
+def _without_token(url: str) -> str:
+	"""Meta's paging URLs repeat the access token as a query parameter; it is sent as a header
+	instead, so a URL that reaches a log or an error never carries it."""
+	parts = urlsplit(url)
+	query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"]
+	return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _size(value) -> int:

@@ -1,4 +1,4 @@
-"""Store what a webhook brought: incoming messages, delivery statuses, Meta's errors.
+"""Store what a webhook brought: incoming messages, delivery statuses, template changes, Meta's errors.
 
 Called by the webhook request only. It writes rows and enqueues jobs; it never calls Meta or
 OpenAI. Each item is committed on its own, which keeps a batch of many updates from holding locks
@@ -19,6 +19,7 @@ from frappe.utils.data import convert_utc_to_system_timezone
 
 from whatsapp_chatbot.channel import columns, statuses
 from whatsapp_chatbot.channel.payload import InboundMessage, ParsedWebhook, WebhookError
+from whatsapp_chatbot.message_templates import webhooks as template_webhooks
 
 MESSAGE = "Chatbot Message"
 PROCESS_JOB = "whatsapp_chatbot.jobs.process_message.process_message"
@@ -43,6 +44,8 @@ def store(parsed: ParsedWebhook) -> Stored:
 			result.messages.append(name)
 	for update in parsed.statuses:
 		_one_item(result, "status", update.raw, lambda u=update: statuses.record(u))
+	for event in parsed.template_events:
+		_one_item(result, "template", event.raw, lambda e=event: template_webhooks.record(e))
 	for error in parsed.errors:
 		_one_item(result, "error", error.raw, lambda e=error: log_webhook_error(e))
 	return result

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from whatsapp_chatbot.channel import template_events
+
 MAX_BODY_BYTES = 3 * 1024 * 1024  # Meta: "payloads up to 3 MB"
 
 # Types whose content lives in a media object with an id (downloaded later through the Graph API).
@@ -90,6 +92,7 @@ class ParsedWebhook:
 	statuses: list[StatusUpdate] = field(default_factory=list)
 	errors: list[WebhookError] = field(default_factory=list)
 	ignored_fields: list[str] = field(default_factory=list)
+	template_events: list[template_events.TemplateEvent] = field(default_factory=list)
 
 
 def parse_webhook(body: bytes | str | dict) -> ParsedWebhook:
@@ -109,6 +112,9 @@ def parse_webhook(body: bytes | str | dict) -> ParsedWebhook:
 		for change in _list((entry if isinstance(entry, dict) else {}).get("changes")):
 			if not isinstance(change, dict):
 				continue
+			if change.get("field") in template_events.FIELDS:
+				_parse_template_change(entry, change, parsed)
+				continue
 			if change.get("field") != "messages":
 				parsed.ignored_fields.append(str(change.get("field")))
 				continue
@@ -118,6 +124,13 @@ def parse_webhook(body: bytes | str | dict) -> ParsedWebhook:
 			else:
 				parsed.errors.append(WebhookError(None, "unreadable change value", raw=change))
 	return parsed
+
+
+def _parse_template_change(entry: dict, change: dict, parsed: ParsedWebhook) -> None:
+	try:
+		parsed.template_events.append(template_events.parse(entry, change))
+	except (TypeError, ValueError, AttributeError) as e:
+		parsed.errors.append(WebhookError(None, f"unreadable template change: {e}", raw=change))
 
 
 def _load(body: bytes | str | dict) -> Any:

@@ -79,6 +79,11 @@ UNTRUSTED_FIELDS: dict[str, tuple[str, ...]] = {
 	"Chatbot Evaluation Message": ("content",),
 	"Chatbot Evaluation Result": ("called", "reasons", "answer", "error"),
 	"Chatbot Evaluation Run": ("error",),
+	# Meta's templates (a sync, a webhook): the reason Meta gave, ids, what the components ask for
+	# (button texts). template_name is not here: the controller only accepts Meta's a-z0-9_ names.
+	"Chatbot Template": ("language", "status_reason", "template_id", "business_account_id", "parameters"),
+	# Meta's template webhooks: the event word and what it said
+	"Chatbot Template Event": ("event", "detail", "event_key", "previous_status"),
 }
 
 # DocTypes whose title field is untrusted (Frappe shows it as the title of Links to them)

@@ -3,6 +3,8 @@
 
 from frappe.model.document import Document
 
+from whatsapp_chatbot.review.untrusted_fields import ShownAsText
 
-class ChatbotTemplateEvent(Document):
+
+class ChatbotTemplateEvent(ShownAsText, Document):
 	pass

@@ -18,6 +18,7 @@ frappe.ui.form.on("WhatsApp Chatbot Settings", {
 		frm.add_custom_button(__("Generate Verify Token"), () => generate_verify_token(frm), group);
 		frm.add_custom_button(__("Test Graph API"), () => run_check(frm, "test_graph_api"), group);
 		frm.add_custom_button(__("Test OpenAI"), () => run_check(frm, "test_openai"), group);
+		frm.add_custom_button(__("Create the app's templates"), () => create_app_templates(frm), group);
 		add_copy_button(frm);
 	},
 });
@@ -60,4 +61,19 @@ async function run_check(frm, method) {
 		message: frappe.render_template("whatsapp_chatbot_settings_check", { method, result }),
 	});
 	return result;
+}
+
+async function create_app_templates(frm) {
+	if (frm.is_dirty()) await frm.save(); // the account and token as saved
+	const { message: result } = await frappe.call({
+		method: `${SETUP}.create_app_templates`,
+		freeze: true,
+		freeze_message: __("Submitting the app's templates to Meta…"),
+	});
+	frappe.msgprint({
+		title: __("The app's templates"),
+		indicator: result.failed.length ? "orange" : "green",
+		message: frappe.utils.escape_html(result.summary).replace(/\n/g, "<br>"),
+	});
+	frm.reload_doc();
 }
