@@ -23,6 +23,8 @@ from whatsapp_chatbot.charts.slash import plain
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Result
 
+TYPED_LANGUAGES = ("es", "pt")  # an action may be named in these whatever language the bot speaks
+
 
 class Changed(CommandError):
 	"""The document is not the one the approver was shown: nothing was applied."""
@@ -56,13 +58,15 @@ def open_transitions(doc) -> list:
 
 def find(transitions: list, action: str):
 	"""The transition for `action`: its name as the Workflow spells it, or as the user typed it
-	(any case and accents, or its translation: "aprobar" is "Approve")."""
+	(any case and accents, or its Spanish or Portuguese name: "aprobar" is "Approve")."""
 	for transition in transitions:
 		if transition.action == action:
 			return transition
 	wanted = plain(action)
+	languages = {frappe.local.lang, *TYPED_LANGUAGES}
 	for transition in transitions:
-		if wanted in (plain(transition.action), plain(_(transition.action))):
+		names = {plain(transition.action)} | {plain(_(transition.action, lang=code)) for code in languages}
+		if wanted in names:
 			return transition
 	return None
 
