@@ -39,12 +39,27 @@ def after_tool_result(request: dict) -> bool:
 	return bool(messages) and messages[-1].get("role") == "tool"
 
 
+def offered(request: dict) -> frozenset:
+	return frozenset(t["function"]["name"] for t in request.get("tools", []))
+
+
 class Oracle:
+	"""`cases`: evaluation/cases.Case; two cases with the same words for users with other tools
+	(a permission trap) are told apart by the tools offered."""
+
 	def __init__(self, cases):
-		self.cases = {tuple((m["role"], m["content"]) for m in case.messages): case for case in cases}
+		from whatsapp_chatbot.evaluation.cases import tools_for
+
+		self.cases = {
+			(
+				tuple((m["role"], m["content"]) for m in case.messages),
+				frozenset(c.name for c in tools_for(case)),
+			): case
+			for case in cases
+		}
 
 	def case_for(self, request: dict):
-		return self.cases[exchange_of(request)]
+		return self.cases[exchange_of(request), offered(request)]
 
 	def perfect(self, request: dict) -> Step:
 		case = self.case_for(request)
@@ -68,7 +83,7 @@ def arguments_for(spec):
 	"""A value that matches an expected-arguments spec."""
 	if isinstance(spec, dict) and len(spec) == 1 and next(iter(spec)) in OPERATORS:
 		operator, operand = next(iter(spec.items()))
-		return operand[0] if operator == "one_of" else operand
+		return arguments_for(operand[0]) if operator == "one_of" else operand
 	if isinstance(spec, dict):
 		return {k: arguments_for(v) for k, v in spec.items()}
 	if isinstance(spec, list):
@@ -89,7 +104,19 @@ def filled(value, schema: dict):
 		} | {k: v for k, v in value.items() if k not in properties}
 	if isinstance(value, list) and "array" in types:
 		return [filled(v, schema.get("items", {})) for v in value]
+	if isinstance(value, str) and "array" in types and "string" not in types:
+		# {"contains": "SKU-1"} on a list: one item holding the text
+		return [filled(value, schema.get("items", {}))]
+	if isinstance(value, str) and "object" in types and "string" not in types:
+		properties = schema.get("properties", {})
+		text = next((n for n, p in properties.items() if "string" in _types(p) and not p.get("enum")), None)
+		return filled({text: value} if text else {}, schema)
 	return value
+
+
+def _types(schema: dict) -> list:
+	types = schema.get("type")
+	return types if isinstance(types, list) else [types]
 
 
 def blank(name: str, schema: dict):
