@@ -94,7 +94,7 @@ def apply(event_name: str) -> bool:
 	changes = {}
 	if new_status == "Failed":
 		# A failure after delivery is not believable; before it, it is the final word.
-		if RANK.get(message.status, 0) < RANK["Delivered"]:
+		if RANK.get(message.status, 0) < RANK["Delivered"] and not _held_instead(message, event):
 			changes = {
 				"status": "Failed",
 				"error_code": event.error_code,
@@ -112,4 +112,20 @@ def apply(event_name: str) -> bool:
 		frappe.db.set_value(MESSAGE, message.name, changes, update_modified=True)
 		transcript.changed(message.conversation, MESSAGE, message.name)  # Meta's ticks, live
 	frappe.db.set_value(EVENT, event_name, {"applied": 1, "message": message.name}, update_modified=False)
+	return True
+
+
+def _held_instead(message, event) -> bool:
+	"""Meta reports after the send that the 24-hour window was closed (131047): the message is held
+	for the contact's next message, as when Meta answers so at once (channel/held.py), not lost."""
+	if message.template or str(event.error_code or "") != str(errors.OUTSIDE_WINDOW_CODE):
+		return False
+	from whatsapp_chatbot.channel import contacts, held
+	from whatsapp_chatbot.channel.settings import get_settings
+
+	row = frappe.get_doc(MESSAGE, message.name)
+	if not row.contact:
+		return False
+	error = errors.GraphError(event.error_message or "Re-engagement message", code=errors.OUTSIDE_WINDOW_CODE)
+	held.hold(row, frappe.get_doc(contacts.CONTACT, row.contact), get_settings(), error)
 	return True

@@ -129,6 +129,21 @@ class TestHolding(HeldTestCase):
 		self.assertEqual((self.row(name).status, self.row(name).attempts), ("Sent", 2))
 		self.assertEqual(self.sent_texts()[0], "resultado")
 
+	def test_a_failed_status_saying_the_window_was_closed_holds_the_message(self):
+		self.contact.db_set("last_inbound_at", silent_for(23))
+		frappe.db.commit()
+		[name] = self.queue("resultado")
+		f.run_jobs()
+		wamid = self.row(name).wamid
+		self.post(f.status_webhook(wamid, "failed", MX, error_code=131047))  # Meta, after the fact
+		row = self.row(name)
+		self.assertEqual((row.status, row.error_code), ("Held", "131047"))
+		f.run_jobs()
+		self.assertEqual(len(self.sent_templates()), 1)
+		self.reply()
+		self.assertEqual(self.sent_texts()[:2], ["resultado", "resultado"])  # the refused one, again
+		self.assertEqual(self.row(name).status, "Sent")
+
 	def test_templates_are_never_held(self):
 		name = outbox.queue_template(self.contact, self.waiting, {"body": {"count": "1", "company": "X"}})
 		frappe.db.commit()
