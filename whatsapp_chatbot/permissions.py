@@ -186,3 +186,15 @@ def may_try_as(user: str | None) -> bool:
 	if not user or not may_map(user, require_enabled=False):  # a disabled User is refused later, saying so
 		return False
 	return user == frappe.session.user or "System Manager" in frappe.get_roles()
+
+
+def may_subscribe_for(user: str | None, acting_user: str | None = None) -> bool:
+	"""Who may make or change a Chatbot Subscription that runs as `user` (its command runs with
+	that User's permissions and its answers go to that User's phone): the User themself (from
+	WhatsApp, after their own Confirm), or someone who may map a number to that User (a manager in
+	the Desk: nobody more privileged than themself). Pausing one needs only the DocType's write
+	permission, which managers hold; chat users have none (they use /subscriptions, /unsubscribe)."""
+	acting = acting_user or frappe.session.user
+	if not user or user in NEVER_MAPPED:
+		return False
+	return acting == user or may_map(user, acting, require_enabled=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import frappe
+
 from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.approvals import press as approval_press
 from whatsapp_chatbot.channel import handoff, outgoing
@@ -49,7 +51,7 @@ UNDERSTOOD_TYPES = frozenset({"text", "interactive", "button", "edit", "audio", 
 class Turn:
 	"""Everything the answer step may use."""
 
-	message: object  # Chatbot Message
+	message: object  # Chatbot Message; None for a subscription's run (subscriptions/due.py)
 	contact: object  # Chatbot Contact
 	conversation: object  # Chatbot Conversation
 	language: str
@@ -59,6 +61,9 @@ class Turn:
 def answer(turn: Turn) -> list:
 	"""Outgoing bodies (dicts) and file Results, in the order they are to be sent, in the contact's
 	language: `_()` in every command, and Frappe's own messages, follow it for the whole turn."""
+	# the few commands that act for the asking phone itself (a subscription is delivered to the
+	# phone that asked for it) read it here, never from the model's arguments
+	frappe.flags.whatsapp_chatbot_contact = turn.contact.name
 	with i18n.speaking(turn.language):
 		return _answer(turn)
 

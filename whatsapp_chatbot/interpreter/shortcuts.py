@@ -1,5 +1,5 @@
-"""Slash commands that need no model (and spend no tokens): /help, /whoami, /cancel, and
-`/<command> args` for people who know what they want.
+"""Slash commands that need no model (and spend no tokens): /help, /whoami, /cancel, /subscriptions,
+and `/<command> args` for people who know what they want.
 
 Arguments: `/stock_balance TORN-M8`, `/stock_balance item=TORN-M8 warehouse="Stores - CTC"`, or a
 JSON object `/create_todo {"description": "llamar a Acme"}`. Positional values fill the command's
@@ -17,9 +17,12 @@ from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.executors import long as long_commands
 from whatsapp_chatbot.interpreter.arguments import ArgumentError, parse, parse_arguments
 from whatsapp_chatbot.media import current as current_media
+from whatsapp_chatbot.subscriptions import records as subscription_records
 from whatsapp_chatbot.tools import catalogue, confirmation
 
 
+# the user's list of reports that arrive by themselves (subscriptions/records.listing)
+SUBSCRIPTIONS = frozenset({"subscriptions", "suscripciones", "assinaturas"})
 # short names people type for a command (/pending, /pendientes, /pendentes)
 ALIASES = {
 	"pending": "pending_approvals",
@@ -46,6 +49,8 @@ def run(turn, name: str, rest: str) -> list[dict]:
 		return cancel(turn)
 	if name in ("status", "estado"):
 		return long_commands.status(turn)
+	if name in SUBSCRIPTIONS:  # the user's own list: no command, no model, no tokens
+		return [outgoing.text(subscription_records.listing(user, language))]
 	name = ALIASES.get(name, name)
 	if chart_slash.is_chart(name):  # "/chart ventas mes" is "/sales_chart by=month"
 		name, rest = chart_slash.resolve(rest)
@@ -81,6 +86,7 @@ def help_text(user: str, language: str, contact: str | None = None) -> str:
 		usage = f" {first}=…" if first else ""
 		described = texts.command_help(command.name, command.description, language)
 		lines.append(f"• /{command.name}{usage} — {described}")
+	lines.append(f"• /subscriptions — {texts.command_help('subscriptions', '', language)}")
 	lines += ["• /status", "• /cancel", "• /whoami", f"• /human — {texts.text('help_human', language)}"]
 	sites = permissions.remote_sites(contact)
 	if sites:

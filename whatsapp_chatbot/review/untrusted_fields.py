@@ -74,6 +74,8 @@ UNTRUSTED_FIELDS: dict[str, tuple[str, ...]] = {
 	),
 	# what the remote site answered to the connection test
 	"Chatbot Remote Site": ("last_test_result",),
+	# a subscription's title is the model's words for it; errors quote commands and remote sites
+	"Chatbot Subscription": ("title", "command", "paused_reason", "last_error"),
 	# an evaluation case's exchange (Save as Case copies what a sender wrote); what the model said
 	# and called in an evaluation, and the endpoint's errors
 	"Chatbot Evaluation Message": ("content",),
@@ -87,7 +89,7 @@ UNTRUSTED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # DocTypes whose title field is untrusted (Frappe shows it as the title of Links to them)
-UNTRUSTED_TITLES: dict[str, str] = {"Chatbot Contact": "profile_name"}
+UNTRUSTED_TITLES: dict[str, str] = {"Chatbot Contact": "profile_name", "Chatbot Subscription": "title"}
 
 # Frappe turns newlines into <br> for these (and so do we, after escaping)
 MULTILINE_FIELDTYPES = frozenset({"Small Text", "Text", "Long Text"})

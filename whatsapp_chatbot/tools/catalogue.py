@@ -20,6 +20,7 @@ def _load_builtins() -> dict[str, Command]:
 		exports,
 		generic,
 		media,
+		subscriptions,
 		writes,
 	)
 

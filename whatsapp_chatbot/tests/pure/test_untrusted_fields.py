@@ -54,7 +54,7 @@ def test_boot_sends_the_list():
 	sent = bootinfo[u.BOOT_KEY]
 	assert sent["fields"]["Chatbot Conversation"] == ["last_message"]
 	assert "text" in sent["fields"]["Chatbot Message"]
-	assert sent["titles"] == {"Chatbot Contact": "profile_name"}
+	assert sent["titles"] == {"Chatbot Contact": "profile_name", "Chatbot Subscription": "title"}
 	json.dumps(bootinfo)  # the boot travels as JSON
 
 
