@@ -35,7 +35,8 @@ before_tests = "whatsapp_chatbot.install.before_tests"
 # ---------------
 scheduler_events = {
 	"cron": {
-		"* * * * *": ["whatsapp_chatbot.jobs.sweep.sweep"],
+		# subscriptions due: claimed once even when two schedulers tick (subscriptions/due.py)
+		"* * * * *": ["whatsapp_chatbot.jobs.sweep.sweep", "whatsapp_chatbot.jobs.subscriptions.tick"],
 	},
 	"daily": ["whatsapp_chatbot.message_templates.sync.daily"],
 }

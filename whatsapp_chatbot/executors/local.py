@@ -123,7 +123,7 @@ def record(turn, command: Command, arguments: dict, status: str, **values):
 			"run_as": turn.contact.user,
 			"contact": turn.contact.name,
 			"conversation": turn.conversation.name,
-			"message": turn.message.name,
+			"message": turn.message.name if turn.message else None,  # none: a subscription's run
 			**values,
 		}
 	)

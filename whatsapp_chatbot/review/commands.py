@@ -58,7 +58,7 @@ def rerun(name: str) -> dict:
 		dispatched = dispatch.dispatch(turn, command, arguments)
 		replies = dispatched.user_replies(language)
 	run = frappe.generate_hash(length=8)
-	_queue(replies, contact, conversation.name, message.name, f"{original.name}:rerun:{run}")
+	outbox.queue_replies(contact, replies, conversation.name, message.name, f"{original.name}:rerun:{run}")
 	new = dispatched.doc or _newest_command(contact.name, started)
 	original.add_comment(
 		"Info",
@@ -90,17 +90,6 @@ def cancel(name: str) -> str:
 			)
 	doc.add_comment("Info", _("Cancel requested from the Desk by {0}").format(frappe.session.user))
 	return doc.status
-
-
-def _queue(replies: list, contact, conversation: str, answers: str, key: str) -> None:
-	for index, reply in enumerate(replies):
-		if isinstance(reply, dict):
-			outbox.queue(contact, reply, conversation, answers=answers, key=f"{key}:{index}")
-		else:  # a command Result carrying a file
-			filename, content, mime_type = reply.attachment
-			outbox.queue_document(
-				contact, filename, content, mime_type, reply.text, conversation, answers, f"{key}:{index}"
-			)
 
 
 def _newest_command(contact: str, since):
