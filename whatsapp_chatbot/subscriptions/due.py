@@ -28,7 +28,7 @@ from frappe.translate import get_user_lang
 from frappe.utils import escape_html, now_datetime
 
 from whatsapp_chatbot import i18n, permissions, pipeline, texts
-from whatsapp_chatbot.channel import alerts, contacts, locks, outbox, outgoing
+from whatsapp_chatbot.channel import alerts, contacts, locks, outbox, outgoing, standin
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.executors import dispatch
 from whatsapp_chatbot.subscriptions import records, schedule
@@ -117,6 +117,7 @@ def run(name: str, due_at: str) -> None:
 	settings = get_settings()
 	language = contacts.language_of(contact, settings)
 	conversation = contacts.conversation_for(contact)
+	frappe.db.commit()  # kept whatever the run does: a failing run rolls back to here
 	frappe.flags.whatsapp_chatbot_language = language  # as a turn does: charts speak it
 	with i18n.speaking(language):
 		replies = settle_long_run(sub, language)
@@ -133,7 +134,8 @@ def run(name: str, due_at: str) -> None:
 				replies = failed(sub, language, "unexpected error; the team can see the error log")
 	frappe.flags.whatsapp_chatbot_send_inline = True  # sent below, by this job, once committed
 	try:
-		outbox.queue_replies(contact, replies, conversation.name, None, f"subscription:{name}:{due_at}")
+		key = f"subscription:{name}:{due_at}"
+		outbox.queue_replies(contact, replies, conversation.name, _answers(contact), key)
 	finally:
 		frappe.flags.whatsapp_chatbot_send_inline = False
 	frappe.db.commit()
@@ -165,6 +167,19 @@ def _dispatch(sub, turn) -> list:
 	if outcome.refused:
 		return not_permitted(sub, language)
 	return failed(sub, language, outcome.error)
+
+
+def _answers(contact) -> str | None:
+	"""A stand-in contact (one made for the Playground) has no WhatsApp: what it gets goes on its own
+	channel, which the outbox takes from the message answered, so its latest is named."""
+	if not (contact.user_id or "").startswith(standin.USER_ID_PREFIX):
+		return None
+	return frappe.db.get_value(
+		"Chatbot Message",
+		{"contact": contact.name, "direction": "Incoming"},
+		"name",
+		order_by="creation desc",
+	)
 
 
 def _headed(replies: list, title: str, language: str) -> list:

@@ -27,7 +27,6 @@ from whatsapp_chatbot.tools.registry import LONG, READ
 
 DOCTYPE = "Chatbot Subscription"
 OWN_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})
-SCHEDULE_FIELDS = ("frequency", "weekday", "day_of_month", "send_at")
 WHAT_FIELDS = ("user", "contact", "command", "arguments", "period")
 
 
@@ -264,20 +263,29 @@ def validate(doc) -> None:
 	changed = before is None or any(before.get(f) != doc.get(f) for f in WHAT_FIELDS)
 	if changed and not permissions.may_subscribe_for(doc.user):
 		frappe.throw(texts.text("subscription_not_yours", None, user=doc.user), frappe.PermissionError)
-	plan = Plan.of(doc)
-	if changed:
-		try:
+	try:
+		plan = Plan.of(doc)
+		if changed:
 			checked(doc.user, doc.contact, plan)
-		except CommandError as error:
-			frappe.throw(str(error))
+	except CommandError as error:
+		frappe.throw(str(error))
 	doc.number = doc.number or next_number(doc.user)
 	doc.arguments = json.dumps(plan.arguments, ensure_ascii=False, sort_keys=True)
 	_schedule(doc, before, plan)
 
 
+def _when_key(doc) -> tuple:
+	"""The schedule as compared: a Time reads back from MariaDB as a timedelta, the form sends text."""
+	try:
+		at = schedule.parse_time(doc.send_at)
+	except schedule.ScheduleError:
+		at = doc.send_at
+	return (doc.frequency, doc.weekday or None, int(doc.day_of_month or 0), at)
+
+
 def _schedule(doc, before, plan: Plan) -> None:
 	"""Next run from now when it is new, rescheduled or resumed; a pause says who paused it."""
-	rescheduled = before is None or any(str(before.get(f)) != str(doc.get(f)) for f in SCHEDULE_FIELDS)
+	rescheduled = before is None or _when_key(before) != _when_key(doc)
 	resumed = before is not None and doc.enabled and not before.enabled
 	if rescheduled or resumed or not doc.next_run_at:
 		doc.next_run_at = plan.next_run()
