@@ -19,7 +19,16 @@ before_uninstall = "whatsapp_chatbot.install.before_uninstall"
 app_include_js = "untrusted_text.bundle.js"
 boot_session = "whatsapp_chatbot.review.untrusted_fields.boot_session"
 # steering a conversation (take over, reply, hand back) sits beside the form's own transcript script
-doctype_js = {"Chatbot Conversation": "public/js/conversation_steer.js"}
+doctype_js = {
+	"Chatbot Conversation": "public/js/conversation_steer.js",
+	# the WhatsApp channel's fields on Frappe's Notification form (notifications/)
+	"Notification": "public/js/notification_whatsapp.js",
+}
+
+# WhatsApp as a channel of Frappe's Notification: Frappe's class, its WhatsApp branch added; every
+# other channel is Frappe's own code (notifications/notification.py). No doc_events["*"]: Frappe's
+# Notification machinery already runs per DocType, from its cache.
+override_doctype_class = {"Notification": "whatsapp_chatbot.notifications.notification.WhatsAppNotification"}
 
 # Workflow approvals on WhatsApp (approvals/trigger.py): Frappe inserts a Workflow Action when a
 # document enters a state with next transitions; no other save runs anything of ours.

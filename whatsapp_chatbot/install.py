@@ -5,6 +5,7 @@ from __future__ import annotations
 import frappe
 
 from whatsapp_chatbot import permissions
+from whatsapp_chatbot.notifications import setup as notifications_setup
 
 APP_DOCTYPES_MODULE = "WhatsApp Chatbot"
 
@@ -16,10 +17,13 @@ def before_install():
 
 def after_install():
 	make_roles()
+	notifications_setup.install()
 
 
 def after_migrate():
 	make_roles()
+	notifications_setup.install()
+	notifications_setup.check_override()
 
 
 def make_roles():
@@ -31,10 +35,12 @@ def make_roles():
 
 
 def before_uninstall():
-	"""Leave nothing behind that names this app: scheduled jobs and our roles.
+	"""Leave nothing behind that names this app: scheduled jobs, our roles, the WhatsApp channel
+	and fields on the Notification form (WhatsApp notifications are disabled).
 
 	Frappe removes the module's DocTypes and their tables itself.
 	"""
+	notifications_setup.remove()
 	for name in frappe.get_all(
 		"Scheduled Job Type", filters={"method": ("like", "whatsapp_chatbot.%")}, pluck="name"
 	):

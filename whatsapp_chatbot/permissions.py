@@ -30,6 +30,18 @@ def contact_may_chat(contact) -> bool:
 	return bool(contact and contact.enabled and user_may_chat(contact.user))
 
 
+def notification_refused(user: str, doc) -> str | None:
+	"""Why `user` may not get a WhatsApp notification about `doc` (None: they may). It carries the
+	document's contents (and maybe its PDF), so it goes only to a chat user who may read the
+	document, asked as that user: roles, User Permissions, sharing, `has_permission` hooks (read
+	is also what Frappe's print view asks)."""
+	if not user_may_chat(user):
+		return "not a WhatsApp Chatbot User"
+	if not frappe.has_permission(doc.doctype, "read", doc, user=user):
+		return "may not read this document"
+	return None
+
+
 def managers() -> list[str]:
 	"""Enabled system users who configure the chatbot and get its alerts."""
 	users = frappe.get_all(

@@ -76,6 +76,9 @@ UNTRUSTED_FIELDS: dict[str, tuple[str, ...]] = {
 	"Chatbot Remote Site": ("last_test_result",),
 	# a subscription's title is the model's words for it; errors quote commands and remote sites
 	"Chatbot Subscription": ("title", "command", "paused_reason", "last_error"),
+	# the WhatsApp channel's Custom Fields on Frappe's Notification (notifications/fields.py): why
+	# the last firing failed and who was left out, quoting Meta's template definitions and e-mails
+	"Notification": ("whatsapp_last_error", "whatsapp_last_result"),
 	# an evaluation case's exchange (Save as Case copies what a sender wrote); what the model said
 	# and called in an evaluation, and the endpoint's errors
 	"Chatbot Evaluation Message": ("content",),
