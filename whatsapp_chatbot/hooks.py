@@ -23,6 +23,8 @@ doctype_js = {
 	"Chatbot Conversation": "public/js/conversation_steer.js",
 	# the WhatsApp channel's fields on Frappe's Notification form (notifications/)
 	"Notification": "public/js/notification_whatsapp.js",
+	# Save as Case (evaluation/save_case.py) beside the command form's own script
+	"Chatbot Command": "public/js/save_as_case.js",
 }
 
 # WhatsApp as a channel of Frappe's Notification: Frappe's class, its WhatsApp branch added; every
