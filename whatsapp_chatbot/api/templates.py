@@ -94,7 +94,7 @@ def _fields(definition: tm.Definition) -> list[dict]:
 				{
 					"part": part,
 					"key": variable,
-					"label": f"{part} {{{{{variable}}}}}",
+					"label": f"{part.title()} {{{{{variable}}}}}",
 					"example": examples.get(variable, ""),
 				}
 			)
@@ -104,7 +104,7 @@ def _fields(definition: tm.Definition) -> list[dict]:
 				{
 					"part": "buttons",
 					"key": str(button.index),
-					"label": f"button {button.index} ({button.text or button.sub_type})",
+					"label": f"Button {button.index} ({button.text or button.sub_type})",
 					"example": button.example or ("test" if button.sub_type == "quick_reply" else ""),
 					"optional": not button.needs_parameter,
 				}

@@ -103,7 +103,7 @@ def _status(event: TemplateEvent, status: str | None, status_before: dict[str, s
 		note = _other(event)
 		reason += f": {note}" if note else ""
 		return Outcome(
-			f"PAUSED{f' ({event.other_title})' if event.other_title else ''}",
+			f"PAUSED{f' ({note})' if note else ''}",
 			"PAUSED",
 			reason=reason,
 			stops_sending=True,

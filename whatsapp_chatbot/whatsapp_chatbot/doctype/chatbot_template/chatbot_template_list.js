@@ -41,6 +41,9 @@ frappe.listview_settings["Chatbot Template"] = {
 				]),
 				indicator: "green",
 			});
+			// BaseList.refresh ignores a call with the same arguments within 3 s of the last load:
+			// a quick sync would otherwise leave the list as it was
+			listview.last_args = null;
 			listview.refresh();
 		});
 	},
