@@ -3,8 +3,9 @@
 Conversation status: Open (the bot answers) → Waiting (the contact asked for a person; the bot still
 answers, the managers were notified) → Human (a manager took over: the bot stays silent for that
 contact, incoming messages are stored and marked "Handled by Person") → Open again on hand back.
-What the manager types goes out through the outbox like any reply, so Meta's 24-hour window, the
-fallback template and the retry rules apply, and the result of the attempt is returned to the Desk.
+What the manager types goes out through the outbox like any reply, so Meta's 24-hour window (held
+until the contact writes, channel/held.py) and the retry rules apply, and the result of the attempt
+is returned to the Desk.
 """
 
 from __future__ import annotations

@@ -78,7 +78,9 @@ def refused_now(template: str) -> str | None:
 	job, since a template can be paused between queueing and sending."""
 	doc = frappe.db.get_value(TEMPLATE, template, ["name", "status", "missing_at_meta"], as_dict=True)
 	if not doc:
-		return _("There is no Chatbot Template {0}: sync templates from Meta.").format(template)
+		return _(
+			"There is no Chatbot Template {0}: sync templates from Meta, or pick one from the list."
+		).format(template)
 	if doc.missing_at_meta:
 		return _(
 			"Template {0} was not found at Meta in the last sync (deleted there): pick another template."

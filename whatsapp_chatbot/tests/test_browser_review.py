@@ -279,7 +279,7 @@ class TestDeskReview(BrowserTestCase):
 		intro = page.locator(".chatbot-meta-error").inner_text()
 		self.assertIn("131047", intro)
 		self.assertIn("Re-engagement message", intro)
-		self.assertIn("Fallback Template", intro)
+		self.assertIn("Waiting Template", intro)
 		self.browser.screenshot("message-failed")
 
 		page = self.browser.open(

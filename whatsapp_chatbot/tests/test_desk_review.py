@@ -456,6 +456,8 @@ class TestMetaErrors(DeskTestCase):
 		self.assertIn("template", meta_errors.explain("131047", "Re-engagement message")["advice"])
 		self.assertIn("token", meta_errors.explain("190", "Invalid OAuth access token")["advice"])
 		self.assertIn("not on WhatsApp", meta_errors.explain("131026", "Message undeliverable")["advice"])
+		self.assertIn("resumes after 3 h", meta_errors.explain("132015", "Template paused")["advice"])
+		self.assertIn("24 hours later", meta_errors.explain("131049", "Not delivered")["advice"])
 		other = meta_errors.explain("131000", "Something went wrong")
 		self.assertEqual((other["code"], other["text"]), ("131000", "Something went wrong"))
 		self.assertIsNone(meta_errors.explain(None, None))

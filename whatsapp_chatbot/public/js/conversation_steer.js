@@ -89,11 +89,20 @@ class ReplyBox {
 	report(parts) {
 		const failed = parts.filter((part) => part.status === "Failed");
 		const waiting = parts.filter((part) => part.status === "Queued");
+		const held = parts.filter((part) => part.status === "Held");
 		if (failed.length) {
 			frappe.msgprint({
 				title: __("Not delivered"),
 				indicator: "red",
 				message: failed.map((part) => frappe.utils.escape_html(part.error_message || "")).join("<br>"),
+			});
+		} else if (held.length) {
+			// the 24-hour window is closed: kept, and sent in order when the contact writes
+			frappe.show_alert({
+				message: __("Held until the contact writes: {0}", [
+					frappe.utils.escape_html(held[0].error_message || ""),
+				]),
+				indicator: "orange",
 			});
 		} else if (waiting.length) {
 			frappe.show_alert({
