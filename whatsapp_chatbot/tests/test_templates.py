@@ -242,6 +242,32 @@ class TestTemplateWebhooks(TemplatesTestCase):
 		self.assertTrue(content)
 		self.assertIn("1 messages sent in the last 30 days", content[0])
 
+	def test_a_notification_sending_it_makes_it_in_use(self):
+		if not frappe.get_meta("Notification").has_field("whatsapp_template"):
+			self.skipTest("the WhatsApp channel's fields are not on Notification on this site")
+		row = self.row("t_order_ready", "es")
+		notification = frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"Template test {self.suffix}",
+				"subject": "x",
+				"document_type": "ToDo",
+				"event": "New",
+				"channel": "System Notification",
+				"enabled": 1,
+				"whatsapp_template": row.name,
+			}
+		)
+		notification.db_insert()  # only what usage.py reads; the WhatsApp channel's checks are not the point
+		frappe.db.commit()
+		self.addCleanup(frappe.db.delete, "Notification", notification.name)
+		self.event("t_order_ready", "es", "PAUSED")
+		content = frappe.get_all(
+			"Notification Log", filters={"document_name": row.name}, pluck="email_content"
+		)
+		self.assertTrue(content)
+		self.assertIn(f"Notification Template test {self.suffix}", content[0])
+
 	def test_quality_and_category_updates(self):
 		self.post(self.graph.templates.quality_webhook(f"t_hello{self.suffix}", "es", "YELLOW"))
 		self.post(self.graph.templates.category_webhook(f"t_hello{self.suffix}", "es", "MARKETING"))
