@@ -28,9 +28,9 @@ TEMPLATE_NAME = "chatbot_approval_request"
 CHATBOT_TEMPLATE = "Chatbot Template"
 
 
-def notify(workflow_action: str, requested_by: str | None = None) -> int:
+def notify(workflow_action: str, requested_by: str | None = None) -> list[str]:
 	"""Everyone who may take the step this Workflow Action stands for hears about it, once (a
-	retried job finds the approvals it made). Returns how many approvers were offered it."""
+	retried job finds the approvals it made). Returns the contacts it queued messages for."""
 	from frappe.workflow.doctype.workflow_action.workflow_action import get_doc_workflow_state
 
 	row = frappe.db.get_value(
@@ -40,19 +40,19 @@ def notify(workflow_action: str, requested_by: str | None = None) -> int:
 		as_dict=True,
 	)
 	if not row or row.status != "Open" or not frappe.db.exists(row.reference_doctype, row.reference_name):
-		return 0
+		return []
 	doc = frappe.get_doc(row.reference_doctype, row.reference_name)
 	state = get_doc_workflow_state(doc)
 	if state != row.workflow_state:
-		return 0  # it moved on before this job ran: the newer step's own job speaks
+		return []  # it moved on before this job ran: the newer step's own job speaks
 	supersede(doc, state)
-	offered = 0
+	offered = []
 	for user, (contact_name, actions) in approvers.next_actions(doc).items():
 		if frappe.db.exists(APPROVAL, {"workflow_action": workflow_action, "run_as": user}):
 			continue
 		contact = frappe.get_doc(contacts.CONTACT, contact_name)
 		send(contact, doc, state, actions, requested_by=requested_by, workflow_action=workflow_action)
-		offered += 1
+		offered.append(contact.name)
 	return offered
 
 
