@@ -32,9 +32,16 @@ def on_record(code: str | None = None):
 		filters={"status": "Completed", "fingerprint": code or current_fingerprint()},
 		fields=FIELDS,
 		order_by="finished_at desc",
-		limit=1,
+		limit=20,
 	)
-	return rows[0] if rows else None
+	# a run whose every case met an endpoint error (a wrong URL, no credit) evaluated nothing
+	return next((r for r in rows if answered(r)), None)
+
+
+def answered(run) -> bool:
+	"""Did the endpoint answer at least one case of the run?"""
+	unanswered = frappe.db.count("Chatbot Evaluation Result", {"run": run.name, "error": ("is", "set")})
+	return unanswered < (run.result_count or 0)
 
 
 def line() -> str:
@@ -46,14 +53,21 @@ def line() -> str:
 			f"({run.model}, {run.finished_at:%Y-%m-%d}, {run.result_count} results, "
 			f"{run.pass_rate:.1f} % passed{_filtered(run)})"
 		)
-	latest = frappe.get_all(
-		RUN, filters={"status": "Completed"}, fields=FIELDS, order_by="finished_at desc", limit=1
+	latest = next(
+		(
+			r
+			for r in frappe.get_all(
+				RUN, filters={"status": "Completed"}, fields=FIELDS, order_by="finished_at desc", limit=20
+			)
+			if answered(r)
+		),
+		None,
 	)
 	before = (
-		f"; the latest run, {latest[0].name} ({latest[0].model}, {latest[0].pass_rate:.1f} % passed), "
-		f"evaluated {latest[0].fingerprint}"
+		f"; the latest run on record, {latest.name} ({latest.model}, {latest.pass_rate:.1f} % passed), "
+		f"evaluated {latest.fingerprint}"
 		if latest
-		else "; no run on record at all"
+		else " (no run on record on this site at all)"
 	)
 	return (
 		f"evaluation gate: instructions and tool descriptions {current} have NO evaluation run on record"

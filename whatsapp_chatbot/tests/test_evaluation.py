@@ -173,6 +173,13 @@ class TestEvaluationRuns(EvaluationTestCase):
 		finally:
 			stock.description = described
 		self.assertEqual(gate.current_fingerprint(), run.fingerprint)
+		# a run the endpoint never answered evaluated nothing
+		self.openai.script(fail(500))
+		unanswered = self.evaluate(f"{self.tag}, e-answer")
+		self.assertEqual((unanswered.status, unanswered.errors), ("Completed", 1))
+		self.assertTrue(gate.answered(run))
+		self.assertFalse(gate.answered(unanswered))
+		self.assertNotEqual(gate.on_record(current).name, unanswered.name)
 
 
 class TestEvaluationFromTheDesk(EvaluationTestCase):
