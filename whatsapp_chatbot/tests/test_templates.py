@@ -126,6 +126,21 @@ class TestSync(TemplatesTestCase):
 		self.assertEqual(self.row("t_order_ready", "es").status, "APPROVED")
 		self.assertEqual(self.row("t_hello", "es").missing_at_meta, 0)
 
+	def test_the_daily_job_syncs_and_logs_a_failure(self):
+		from whatsapp_chatbot.message_templates import sync
+
+		sync.daily()
+		self.assertEqual(frappe.db.count(TEMPLATE, {"business_account_id": self.waba}), 6)
+		self.graph.fail_next(190, path="message_templates")
+		sync.daily()  # the scheduler's job never raises: the Error Log says why
+		logged = frappe.get_all(
+			"Error Log", filters={"method": "WhatsApp templates: daily sync failed"}, pluck="error"
+		)
+		self.assertTrue(logged)
+		self.assertIn("nothing was changed", logged[0])
+		frappe.db.delete("Error Log", {"method": "WhatsApp templates: daily sync failed"})
+		frappe.db.commit()
+
 	def test_settings_missing_say_what_to_set(self):
 		frappe.db.set_single_value("WhatsApp Chatbot Settings", "business_account_id", "")
 		frappe.clear_document_cache("WhatsApp Chatbot Settings", "WhatsApp Chatbot Settings")
