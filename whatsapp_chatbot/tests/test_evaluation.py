@@ -123,6 +123,15 @@ class TestEvaluationRuns(EvaluationTestCase):
 		self.assertIn("arguments.description must be string", results["d-refusal#1"].reasons)
 		self.assertEqual((results["e-answer#1"].passed, results["f-followup#1"].passed), (1, 1))
 
+	def test_a_model_that_keeps_reading_stops_at_the_step_limit(self):
+		stock = {"item": "TORN-M8", "warehouse": None}
+		self.openai.script(*[call("stock_balance", stock) for _ in range(6)])
+		run = self.evaluate(f"{self.tag}, a-stock")
+		[result] = self.results(run.name).values()
+		self.assertEqual(len(self.openai.requests), 4)  # the Settings' max_tool_steps
+		self.assertEqual((result.passed, result.steps), (0, 4))
+		self.assertIn("still calling tools after 4 steps", result.reasons)
+
 	def test_runs_compare_with_the_previous_run_of_the_same_cases(self):
 		self.perfect()
 		first = self.evaluate()
