@@ -199,27 +199,15 @@ def make_template(
 	return doc.name
 
 
-# the app's "messages waiting" template as Meta holds it once approved (channel/held.py fills it)
-WAITING_COMPONENTS = [
-	{
-		"type": "BODY",
-		"text": "Tienes {{count}} mensajes esperando de {{company}}. Responde para recibirlos.",
-		"example": {
-			"body_text_named_params": [
-				{"param_name": "count", "example": "3"},
-				{"param_name": "company", "example": "Test Company"},
-			]
-		},
-	},
-	{"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Ver mensajes"}]},
-]
-
-
 def make_waiting_template(graph, language: str = "es") -> str:
 	"""A waiting template of this run, at Meta (the stand-in) and synced, set in the Settings.
 	`forget_template` removes it."""
+	from whatsapp_chatbot.message_templates import standard
+
+	# the app's own "messages waiting" template (as Meta holds it once approved), under a run's name
+	components = standard.definition(standard.WAITING, language)["components"]
 	name = make_template(
-		f"wcb_waiting_{frappe.generate_hash(length=8)}", language, WAITING_COMPONENTS, "Named", graph=graph
+		f"wcb_waiting_{frappe.generate_hash(length=8)}", language, components, "Named", graph=graph
 	)
 	frappe.db.set_single_value("WhatsApp Chatbot Settings", "waiting_template", name)
 	frappe.db.commit()

@@ -90,7 +90,7 @@ class TestHolding(HeldTestCase):
 		)
 		template_row = frappe.get_doc("Chatbot Message", {"wamid": sent["_wamid"]})
 		self.assertEqual((template_row.message_type, template_row.template), ("template", self.waiting))
-		self.assertIn("Tienes 3 mensajes esperando", template_row.text)
+		self.assertIn("Tienes 3 mensajes nuevos de", template_row.text)
 		self.assertIn(template_row.name, rows[0].error_message)  # why it waits, and what was done
 		self.assertIn("24-hour", rows[0].error_message)
 
