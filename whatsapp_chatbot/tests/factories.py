@@ -34,6 +34,7 @@ PHONE_NUMBER_ID = "106540352242922"
 BUSINESS_ACCOUNT_ID = "102290129340398"
 APP_DOCTYPES = (
 	"Chatbot Approval",
+	"Chatbot Subscription",
 	"Chatbot Command",
 	"Chatbot Status Event",
 	"Chatbot Message",
