@@ -1,11 +1,12 @@
 """Offering a step to its approvers: one Chatbot Approval per approver, and what they are sent.
 
 Inside the 24-hour window: the summary with one reply button per action (a list for more than
-three), after the PDF when the Settings ask for it. Outside it: the app's approval template
-(`chatbot_approval_request`, its PDF header printed as the approver) when the actions are exactly
-Approve and Reject; otherwise the buttons are queued like any message and the outbox holds them
-behind the one "messages waiting" template (approvals/message.py says why). Every message is
-linked to the document, so its timeline shows what was sent.
+three), after the PDF when the Settings ask for it. Outside it, when the actions are exactly
+Approve and Reject: the approval template (the Settings' Approval Template, else the app's own
+`chatbot_approval_request`, in the approver's language) with the PDF printed as the approver as
+its header and the two buttons as quick replies; otherwise the buttons are queued like any message
+and the outbox holds them behind the one "messages waiting" template (approvals/message.py says
+why). Every message is linked to the document, so its timeline shows what was sent.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from frappe import _
 
 from whatsapp_chatbot import i18n, texts
 from whatsapp_chatbot.approvals import approvers, message, summary
-from whatsapp_chatbot.channel import contacts, outbox, outgoing
+from whatsapp_chatbot.channel import contacts, held, outbox
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.message_templates import standard
 from whatsapp_chatbot.tools import data
 
 APPROVAL = "Chatbot Approval"
-TEMPLATE_NAME = "chatbot_approval_request"
 CHATBOT_TEMPLATE = "Chatbot Template"
 
 
@@ -114,7 +115,7 @@ def _template(contact, approval, doc, language: str, key: str, links: dict) -> s
 	step (other actions than Approve/Reject, no approved template, no PDF for its header)."""
 	actions = actions_of(approval)
 	positions = message.approve_reject(actions)
-	template = template_for(language)
+	template = template_for(contact)
 	if positions is None or template is None:
 		return None
 	pdf = printed(doc, contact.user)
@@ -134,16 +135,19 @@ def _template(contact, approval, doc, language: str, key: str, links: dict) -> s
 		return None
 
 
-def template_for(language: str) -> str | None:
-	"""The approved Chatbot Template of the approval request in the contact's language (es_MX
-	serves es), else in English, else none."""
+def template_for(contact) -> str | None:
+	"""The approval template in the contact's language when Meta approved one: the Settings'
+	Approval Template, else the app's own chatbot_approval_request (Spanish or English)."""
+	settings = get_settings()
+	if settings.get("approval_template"):
+		return held.in_language_of(settings.approval_template, contact, settings)
 	rows = frappe.get_all(
 		CHATBOT_TEMPLATE,
-		filters={"template_name": TEMPLATE_NAME, "status": "APPROVED"},
+		filters={"template_name": standard.APPROVAL_REQUEST, "status": "APPROVED", "missing_at_meta": 0},
 		fields=["name", "language"],
 	)
 	by_language = {texts.normalise_language(row.language): row.name for row in rows}
-	return by_language.get(texts.normalise_language(language)) or by_language.get("en")
+	return by_language.get(contacts.language_of(contact, settings)) or by_language.get("en")
 
 
 def printed(doc, user: str) -> tuple[str, bytes, str] | None:
