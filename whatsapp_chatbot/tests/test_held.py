@@ -94,6 +94,21 @@ class TestHolding(HeldTestCase):
 		self.assertIn(template_row.name, rows[0].error_message)  # why it waits, and what was done
 		self.assertIn("24-hour", rows[0].error_message)
 
+	def test_the_waiting_template_goes_in_the_contacts_language_when_meta_approved_it(self):
+		from whatsapp_chatbot.message_templates import standard
+
+		name = frappe.db.get_value("Chatbot Template", self.waiting, "template_name")
+		english = f.make_template(
+			name, "en", standard.definition(standard.WAITING, "en")["components"], "Named", graph=self.graph
+		)
+		self.addCleanup(f.forget_template, english)
+		self.contact.db_set("language", "en")
+		frappe.db.commit()
+		self.queue("one")
+		f.run_jobs()
+		[sent] = self.sent_templates()
+		self.assertEqual(sent["template"]["language"], {"code": "en"})  # the Settings name the Spanish one
+
 	def test_a_second_message_while_the_template_is_pending_sends_no_second_template(self):
 		self.queue("uno")
 		f.run_jobs()
