@@ -184,3 +184,15 @@ class TestEvaluationInTheDesk(BrowserTestCase):
 		)
 		self.assertEqual([m.content for m in case.messages], [f"stock del torn m6 {XSS}"])
 		self.assertIsNone(page.evaluate("() => window.__wcb_xss"))
+
+	def test_evaluate_one_case_from_its_form(self):
+		self.openai.default = from_request(Oracle(case_store.select(self.tag)).perfect)
+		case = f"{self.tag}-d-refusal"
+		page = self.browser.open(f"/app/chatbot-evaluation-case/{case}")
+		with Worker("long", name="worker-browser-evaluation-case"):
+			self.button("Evaluate").click()
+			self.browser.wait_until("() => cur_frm && cur_frm.doc.doctype === 'Chatbot Evaluation Run'")
+			self.browser.wait_for(f'.evaluation-row[data-case="{case}"][data-passed="1"]', timeout=180)
+		run = page.evaluate("() => cur_frm.doc.name")
+		self.assertEqual(fresh(RUN, run, ["cases_filter", "result_count", "passed"]), (case, 1, 1))
+		self.assertEqual(self.openai.requests[-1]["messages"][-1]["content"], "dame las facturas vencidas")
