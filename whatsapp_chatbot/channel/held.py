@@ -46,7 +46,9 @@ def hold(row, contact, settings, error=None) -> str:
 	row.db_set({"status": "Held", "next_attempt_at": None})
 	waiting, problem = waiting_template(contact, settings)
 	if waiting:
-		note = f"{WINDOW_CLOSED}; the contact was sent the 'messages waiting' template ({waiting})"
+		note = (
+			f"{WINDOW_CLOSED}; the 'messages waiting' template goes to the contact once (message {waiting})"
+		)
 	else:
 		note = f"{WINDOW_CLOSED}; no 'messages waiting' template went out: {problem}"
 	note += ". It goes out, in order, when the contact writes."
