@@ -13,6 +13,7 @@ command. Meta's pair rate (one message per 6 s per person) applies to progress m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from zoneinfo import ZoneInfo
@@ -42,10 +43,11 @@ def main():
 	from whatsapp_chatbot.tests.processes import WebServer, Worker
 
 	facts = make_erpnext_data()
-	define_slow_command()
+	removals = contextlib.ExitStack()  # the definition goes however the run ends
+	slow = define_slow_command(removals.callback)
 	graph = FakeGraph(access_token=f.ACCESS_TOKEN).start()
 	model = FakeOpenAI().start()
-	model.default = call("pasos_lentos", {"steps": args.steps, "seconds": args.seconds})
+	model.default = call(slow, {"steps": args.steps, "seconds": args.seconds})
 	f.clean()
 	f.make_settings(
 		graph.base_url,
@@ -113,6 +115,7 @@ def main():
 			)
 			time.sleep(6)  # Meta's pair rate before the next run's acknowledgement
 	finally:
+		removals.close()
 		events.stop()
 		long_worker.stop()
 		short_worker.stop()
@@ -134,8 +137,6 @@ def main():
 	)
 	print(f"WhatsApp messages per long command: {counts}; the last one: {kinds[-1]}")
 	f.clean()
-	frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
-	frappe.db.commit()
 
 
 class RealtimeListener:

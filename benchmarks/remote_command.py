@@ -166,6 +166,7 @@ def main():
 		socket_server.stop()
 		sshd.cleanup()
 		rf.Remote.web.stop()
+		rf.forget_slow_file_command()
 		rf.remote("whatsapp_chatbot.tests.remote_users.drop_user", email=rf.Remote.email)
 		frappe.destroy()
 

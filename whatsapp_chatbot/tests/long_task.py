@@ -2,10 +2,12 @@
 an admin-defined command pointing here). It refuses to run on a site without allow_tests."""
 
 import time
+from collections.abc import Callable
 
 import frappe
 
 from whatsapp_chatbot.realtime.progress import check_cancelled, report
+from whatsapp_chatbot.tests import definitions
 
 
 @frappe.whitelist()
@@ -20,27 +22,28 @@ def slow_steps(steps: int = 10, seconds: float = 0.5) -> str:
 	return f"Done: {steps} steps."
 
 
-def define_slow_command(name: str = "pasos_lentos") -> None:
-	if frappe.db.exists("Chatbot Command Definition", name):
-		return
-	frappe.get_doc(
-		{
-			"doctype": "Chatbot Command Definition",
-			"command_name": name,
-			"description": "A slow job, for tests",
-			"handler_type": "Whitelisted Method",
-			"method": "whatsapp_chatbot.tests.long_task.slow_steps",
-			"needs_confirmation": 0,
-			"long_running": 1,
-			"parameters": [
-				{"parameter_name": "steps", "type": "integer", "required": 1, "description": "steps"},
-				{
-					"parameter_name": "seconds",
-					"type": "number",
-					"required": 1,
-					"description": "seconds per step",
-				},
-			],
-		}
-	).insert(ignore_permissions=True)
-	frappe.db.commit()
+def define_slow_command(cleanup: Callable, name: str | None = None) -> str:
+	"""The slow command as a definition, named for this run (pasos_lentos_<hex>) unless `name` is
+	given; `cleanup` (the TestCase's addCleanup or addClassCleanup) removes it on every way out.
+	Returns its name."""
+	return definitions.define(cleanup, slow_command(name or definitions.unique("pasos_lentos")))
+
+
+def slow_command(name: str) -> dict:
+	return {
+		"command_name": name,
+		"description": "A slow job, for tests",
+		"handler_type": "Whitelisted Method",
+		"method": "whatsapp_chatbot.tests.long_task.slow_steps",
+		"needs_confirmation": 0,
+		"long_running": 1,
+		"parameters": [
+			{"parameter_name": "steps", "type": "integer", "required": 1, "description": "steps"},
+			{"parameter_name": "seconds", "type": "number", "required": 1, "description": "seconds per step"},
+		],
+	}
+
+
+def insert_slow_command(name: str) -> str:
+	"""(on the other site, through remote_users.on_site) the caller registers its removal there."""
+	return definitions.insert(slow_command(name))

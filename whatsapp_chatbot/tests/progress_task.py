@@ -2,12 +2,12 @@
 for tests/test_progress_isolation.py. It refuses to run on a site without allow_tests."""
 
 import time
+from collections.abc import Callable
 
 import frappe
 
 from whatsapp_chatbot.realtime.progress import check_cancelled, report
-
-COMMAND = "pasos_con_pendientes"
+from whatsapp_chatbot.tests import definitions
 
 
 @frappe.whitelist()
@@ -32,13 +32,13 @@ def todo_steps(marker: str, steps: int = 10, seconds: float = 0.5, fail_at: int 
 	return f"Done: {steps} ToDos."
 
 
-def define_todo_command(name: str = COMMAND) -> None:
-	if frappe.db.exists("Chatbot Command Definition", name):
-		return
-	frappe.get_doc(
+def define_todo_command(cleanup: Callable) -> str:
+	"""The command as a definition named for this run; `cleanup` (the TestCase's addCleanup or
+	addClassCleanup) removes it on every way out. Returns its name."""
+	return definitions.define(
+		cleanup,
 		{
-			"doctype": "Chatbot Command Definition",
-			"command_name": name,
+			"command_name": definitions.unique("pasos_con_pendientes"),
 			"description": "A slow job that writes a ToDo per step, for tests",
 			"handler_type": "Whitelisted Method",
 			"method": "whatsapp_chatbot.tests.progress_task.todo_steps",
@@ -50,6 +50,5 @@ def define_todo_command(name: str = COMMAND) -> None:
 				{"parameter_name": "seconds", "type": "number", "required": 1, "description": "s/step"},
 				{"parameter_name": "fail_at", "type": "integer", "required": 0, "description": "fail"},
 			],
-		}
-	).insert(ignore_permissions=True)
-	frappe.db.commit()
+		},
+	)

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler
 import frappe
 import requests
 
+from whatsapp_chatbot.tests import definitions
 from whatsapp_chatbot.tests.factories import InterpreterTestCase
 from whatsapp_chatbot.tests.local_server import LocalServer
 from whatsapp_chatbot.tests.processes import SocketIOServer, WebServer, free_port
@@ -44,6 +45,8 @@ class Remote:
 	web = seeded = key = None
 	suffix = frappe.generate_hash(length=6)
 	email = f"norte-ventas-{suffix}@example.com"
+	# the slow file command, on both sites under this run's name (the remote runs what we name)
+	slow_file = f"archivo_lento_{suffix}"
 
 
 def start_remote():
@@ -55,7 +58,10 @@ def start_remote():
 			"whatsapp_chatbot.tests.remote_users.make_api_user", email=Remote.email, roles=REMOTE_ROLES
 		)
 	except BaseException:  # setUpModule failed: tearDownModule will not run
-		Remote.web.stop()
+		try:
+			forget_slow_file_command()
+		finally:
+			Remote.web.stop()
 		raise
 
 
@@ -63,9 +69,17 @@ def stop_remote():
 	try:
 		remote("whatsapp_chatbot.tests.remote_users.drop_user", email=Remote.email)
 	finally:
-		if Remote.web:
-			Remote.web.stop()
-		drop_remote_config()
+		try:
+			forget_slow_file_command()
+		finally:
+			if Remote.web:
+				Remote.web.stop()
+			drop_remote_config()
+
+
+def forget_slow_file_command() -> None:
+	"""The remote's slow file command goes with the run that defined it (/help lists it there)."""
+	remote("whatsapp_chatbot.tests.definitions.remove", name=Remote.slow_file)
 
 
 def drop_remote_config() -> None:
@@ -212,31 +226,31 @@ def seed(suffix: str) -> dict:
 				"is_stock_item": 1,
 			}
 		).insert(ignore_permissions=True)
-	define_slow_file_command()
+	definitions.insert(slow_file_command(f"archivo_lento_{suffix}"))  # stop_remote removes it
 	frappe.db.commit()
 	return {"customer": customer, "company": company, "item": item}
 
 
-def define_slow_file_command(name: str = "archivo_lento") -> None:
-	"""(on either site) A long admin-defined command that reports progress and returns a file."""
-	if frappe.db.exists("Chatbot Command Definition", name):
-		return
-	frappe.get_doc(
-		{
-			"doctype": "Chatbot Command Definition",
-			"command_name": name,
-			"description": "A slow job that returns a file, for tests",
-			"handler_type": "Whitelisted Method",
-			"method": "whatsapp_chatbot.tests.remote_fixture.slow_file",
-			"needs_confirmation": 0,
-			"long_running": 1,
-			"parameters": [
-				{"parameter_name": "steps", "type": "integer", "required": 1, "description": "steps"},
-				{"parameter_name": "seconds", "type": "number", "required": 1, "description": "s/step"},
-			],
-		}
-	).insert(ignore_permissions=True)
-	frappe.db.commit()
+def define_slow_file_command(cleanup) -> str:
+	"""(here) The slow file command under this run's name, as the remote has it: the model is offered
+	this site's definitions. `cleanup` (a TestCase's addCleanup or addClassCleanup) removes it."""
+	return definitions.define(cleanup, slow_file_command(Remote.slow_file))
+
+
+def slow_file_command(name: str) -> dict:
+	"""A long admin-defined command that reports progress and returns a file."""
+	return {
+		"command_name": name,
+		"description": "A slow job that returns a file, for tests",
+		"handler_type": "Whitelisted Method",
+		"method": "whatsapp_chatbot.tests.remote_fixture.slow_file",
+		"needs_confirmation": 0,
+		"long_running": 1,
+		"parameters": [
+			{"parameter_name": "steps", "type": "integer", "required": 1, "description": "steps"},
+			{"parameter_name": "seconds", "type": "number", "required": 1, "description": "s/step"},
+		],
+	}
 
 
 @frappe.whitelist()

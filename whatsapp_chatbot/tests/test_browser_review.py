@@ -185,53 +185,47 @@ class TestDeskReview(BrowserTestCase):
 		self.browser.screenshot("conversation-transcript-live")
 
 	def test_long_command_progress_moves(self):
-		define_slow_command()
-		try:
-			with (
-				Worker("short,default", name="worker-browser-short"),
-				Worker("long", name="worker-browser-long"),
-			):
-				self.post_webhook(f.text_webhook("/pasos_lentos steps=30 seconds=0.6", wa_id=self.number))
-				# the bench's `long` queue is shared by every site here: other sites' jobs may go first
-				name = wait_until(
-					lambda: frappe.db.get_value(
-						"Chatbot Command", {"contact": self.contact.name, "status": "Running"}
-					),
-					timeout=300,
-					interval=0.5,
-				)
-				page = self.browser.open(
-					f"/app/chatbot-command/{name}", ready=".form-dashboard .progress-bar"
-				)
-				self.browser.wait_for_realtime()
-				first = self._bar_width(page)
-				self.browser.wait_until(
-					"(w) => parseFloat(document.querySelector('.form-dashboard .progress-bar').style.width) > w",
-					first,
-					timeout=30,
-				)
-				self.browser.screenshot("command-progress")
-				conversation = frappe.db.get_value("Chatbot Command", name, "conversation")
-				page = self.browser.open(
-					f"/app/chatbot-conversation/{conversation}",
-					ready=f'[data-command="{name}"] .progress-bar',
-				)
-				self.browser.wait_for_realtime()
-				card_bar = f'[data-command="{name}"] .progress-bar'
-				start = page.eval_on_selector(card_bar, "b => parseFloat(b.style.width)")
-				self.browser.wait_until(
-					"([s, w]) => { const b = document.querySelector(s); return !b || parseFloat(b.style.width) > w; }",
-					[card_bar, start],
-					timeout=30,
-				)
-				self.browser.screenshot("conversation-command-progress")
-				wait_until(
-					lambda: frappe.db.get_value("Chatbot Command", name, "status") == "Succeeded", timeout=60
-				)
-				self.browser.wait_for(f'[data-command="{name}"][data-status="Succeeded"]', timeout=30)
-		finally:
-			frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
-			frappe.db.commit()
+		slow = define_slow_command(self.addCleanup)
+		with (
+			Worker("short,default", name="worker-browser-short"),
+			Worker("long", name="worker-browser-long"),
+		):
+			self.post_webhook(f.text_webhook(f"/{slow} steps=30 seconds=0.6", wa_id=self.number))
+			# the bench's `long` queue is shared by every site here: other sites' jobs may go first
+			name = wait_until(
+				lambda: frappe.db.get_value(
+					"Chatbot Command", {"contact": self.contact.name, "status": "Running"}
+				),
+				timeout=300,
+				interval=0.5,
+			)
+			page = self.browser.open(f"/app/chatbot-command/{name}", ready=".form-dashboard .progress-bar")
+			self.browser.wait_for_realtime()
+			first = self._bar_width(page)
+			self.browser.wait_until(
+				"(w) => parseFloat(document.querySelector('.form-dashboard .progress-bar').style.width) > w",
+				first,
+				timeout=30,
+			)
+			self.browser.screenshot("command-progress")
+			conversation = frappe.db.get_value("Chatbot Command", name, "conversation")
+			page = self.browser.open(
+				f"/app/chatbot-conversation/{conversation}",
+				ready=f'[data-command="{name}"] .progress-bar',
+			)
+			self.browser.wait_for_realtime()
+			card_bar = f'[data-command="{name}"] .progress-bar'
+			start = page.eval_on_selector(card_bar, "b => parseFloat(b.style.width)")
+			self.browser.wait_until(
+				"([s, w]) => { const b = document.querySelector(s); return !b || parseFloat(b.style.width) > w; }",
+				[card_bar, start],
+				timeout=30,
+			)
+			self.browser.screenshot("conversation-command-progress")
+			wait_until(
+				lambda: frappe.db.get_value("Chatbot Command", name, "status") == "Succeeded", timeout=60
+			)
+			self.browser.wait_for(f'[data-command="{name}"][data-status="Succeeded"]', timeout=30)
 
 	def test_command_message_and_report_pages(self):
 		conversation = contacts.conversation_for(self.contact)

@@ -401,13 +401,13 @@ class TestRerunAndCancel(DeskTestCase):
 	def test_rerun_of_a_long_command_is_queued_again(self):
 		from whatsapp_chatbot.tests.long_task import define_slow_command
 
-		define_slow_command()
+		slow = define_slow_command(self.addCleanup)
 		try:
 			original = self.command(
 				"Succeeded",
 				"Long",
-				"pasos_lentos",
-				message=self.message(text="/pasos_lentos 2 0.1"),
+				slow,
+				message=self.message(text=f"/{slow} 2 0.1"),
 				arguments={"steps": 2, "seconds": 0.1},
 			)
 			frappe.set_user(self.manager)
@@ -421,8 +421,6 @@ class TestRerunAndCancel(DeskTestCase):
 			self.assertIn(new.name, working["text"]["body"])  # "working on it (ref CMD-…)"
 		finally:
 			f.clear_jobs()
-			frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
-			frappe.db.commit()
 
 	def test_rerun_refused_when_the_contact_may_no_longer_chat(self):
 		original = self.command(message=self.message(text="hola"))

@@ -7,6 +7,7 @@ import frappe
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.api.desk import reprocess
+from whatsapp_chatbot.tests import definitions
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import call, fail, say
 
@@ -246,11 +247,11 @@ class TestShortcuts(f.InterpreterTestCase):
 class TestAdminDefinedCommands(f.InterpreterTestCase):
 	def setUp(self):
 		super().setUp()
-		frappe.db.delete("Chatbot Command Definition")
-		frappe.get_doc(
+		# named for this run, removed however the test ends: the site's own definitions stay
+		self.count = definitions.define(
+			self.addCleanup,
 			{
-				"doctype": "Chatbot Command Definition",
-				"command_name": "contar_registros",
+				"command_name": definitions.unique("contar_registros"),
 				"description": "Count records of a DocType the user may read",
 				"handler_type": "Whitelisted Method",
 				"method": "frappe.client.get_count",
@@ -259,27 +260,25 @@ class TestAdminDefinedCommands(f.InterpreterTestCase):
 					{"parameter_name": "doctype", "type": "string", "required": 1, "description": "DocType"}
 				],
 				"roles": [{"role": "Sales User"}],
-			}
-		).insert()
-		frappe.db.commit()
-		self.addCleanup(lambda: (frappe.db.delete("Chatbot Command Definition"), frappe.db.commit()))
+			},
+		)
 
 	def test_definition_becomes_a_tool_for_its_roles(self):
-		self.openai.script(call("contar_registros", {"doctype": "Customer"}), say("ok"))
+		self.openai.script(call(self.count, {"doctype": "Customer"}), say("ok"))
 		self.say("¿cuántos clientes hay?")
-		self.assertIn("contar_registros", self.tools_offered(0))
+		self.assertIn(self.count, self.tools_offered(0))
 		command = frappe.get_last_doc("Chatbot Command")
-		self.assertEqual((command.command, command.status), ("contar_registros", "Succeeded"))
+		self.assertEqual((command.command, command.status), (self.count, "Succeeded"))
 		self.assertEqual(int(command.result), frappe.db.count("Customer"))
 		self.openai.script(say("ok"))
 		self.say("hola", self.STORE_MX)
-		self.assertNotIn("contar_registros", self.tools_offered())
+		self.assertNotIn(self.count, self.tools_offered())
 
 	def test_report_and_server_script_handlers(self):
-		frappe.get_doc(
+		receivable_command = definitions.define(
+			self.addCleanup,
 			{
-				"doctype": "Chatbot Command Definition",
-				"command_name": "cuentas_por_cobrar",
+				"command_name": definitions.unique("cuentas_por_cobrar"),
 				"description": "Accounts receivable as of a date",
 				"handler_type": "Report",
 				"report": "Accounts Receivable",
@@ -287,8 +286,8 @@ class TestAdminDefinedCommands(f.InterpreterTestCase):
 				"parameters": [
 					{"parameter_name": "report_date", "type": "date", "required": 1, "description": "as of"}
 				],
-			}
-		).insert()
+			},
+		)
 		script = frappe.get_doc(
 			{
 				"doctype": "Server Script",
@@ -302,10 +301,10 @@ class TestAdminDefinedCommands(f.InterpreterTestCase):
 		self.addCleanup(
 			lambda: (frappe.delete_doc("Server Script", script.name, force=True), frappe.db.commit())
 		)
-		frappe.get_doc(
+		greeting_command = definitions.define(
+			self.addCleanup,
 			{
-				"doctype": "Chatbot Command Definition",
-				"command_name": "saludo",
+				"command_name": definitions.unique("saludo"),
 				"description": "Greets",
 				"handler_type": "Server Script",
 				"server_script": script.name,
@@ -313,13 +312,12 @@ class TestAdminDefinedCommands(f.InterpreterTestCase):
 				"parameters": [
 					{"parameter_name": "nombre", "type": "string", "required": 1, "description": "name"}
 				],
-			}
-		).insert()
-		frappe.db.commit()
-		[receivable] = self.say(f"/cuentas_por_cobrar {self.facts.anchor}")
+			},
+		)
+		[receivable] = self.say(f"/{receivable_command} {self.facts.anchor}")
 		self.assertIn(frappe._("Accounts Receivable", lang="es"), self.body(receivable))  # its Spanish name
 		self.assertIn("Acme Corp", self.body(receivable))
-		[greeting] = self.say("/saludo Ana")
+		[greeting] = self.say(f"/{greeting_command} Ana")
 		from frappe.utils.safe_exec import is_safe_exec_enabled
 
 		if is_safe_exec_enabled():

@@ -255,13 +255,7 @@ class TestLanguagesWithWorkers(LanguageCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		define_slow_command()
-
-	@classmethod
-	def tearDownClass(cls):
-		frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
-		frappe.db.commit()
-		super().tearDownClass()
+		cls.slow = define_slow_command(cls.addClassCleanup)
 
 	def deliver(self, text: str, number: str) -> None:
 		self.post(f.text_webhook(text, wa_id=number))
@@ -274,7 +268,7 @@ class TestLanguagesWithWorkers(LanguageCase):
 		with Worker("short,default", name="worker-i18n-short"), Worker("long", name="worker-i18n-long"):
 			for language, number in self.numbers.items():
 				with self.subTest(language=language):
-					self.deliver("/pasos_lentos steps=12 seconds=1", number)
+					self.deliver(f"/{self.slow} steps=12 seconds=1", number)
 					self.graph.wait_for(
 						lambda g, n=number: any(
 							"Done: 12 steps." in self.body(m) for m in g.sent_messages() if m.get("to") == n

@@ -135,15 +135,9 @@ class TestLongCommandsWithWorkers(f.InterpreterTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		define_slow_command()
+		cls.slow = define_slow_command(cls.addClassCleanup)
 		cls.web = WebServer(workers=2).start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.web.stop()
-		frappe.db.delete("Chatbot Command Definition", {"name": "pasos_lentos"})
-		frappe.db.commit()
-		super().tearDownClass()
+		cls.addClassCleanup(cls.web.stop)
 
 	def deliver(self, text: str):
 		raw, headers = f.signed(f.text_webhook(text, wa_id=self.MX))
@@ -153,7 +147,7 @@ class TestLongCommandsWithWorkers(f.InterpreterTestCase):
 		return [(r.at, r.json) for r in self.graph.requests if r.json and r.json.get("_ok")]
 
 	def test_progress_in_order_and_throttled(self):
-		self.openai.script(call("pasos_lentos", {"steps": 20, "seconds": 1}))
+		self.openai.script(call(self.slow, {"steps": 20, "seconds": 1}))
 		with Worker("short,default", name="worker-short"), Worker("long", name="worker-long"):
 			self.deliver("haz el proceso lento")
 			self.graph.wait_for(
@@ -195,7 +189,7 @@ class TestLongCommandsWithWorkers(f.InterpreterTestCase):
 		return [(p, f" · {n}" if n else "") for p, n in parsed]
 
 	def test_cancel_while_running(self):
-		self.openai.script(call("pasos_lentos", {"steps": 60, "seconds": 0.5}))
+		self.openai.script(call(self.slow, {"steps": 60, "seconds": 0.5}))
 		with Worker("short,default", name="worker-short"), Worker("long", name="worker-long"):
 			self.deliver("haz el proceso lento")
 			command = wait_until(
@@ -219,7 +213,7 @@ class TestLongCommandsWithWorkers(f.InterpreterTestCase):
 		self.assertEqual(bodies[-1], texts.text("long_cancelled", "es", ref=command))
 
 	def test_killed_worker_is_reported_once(self):
-		self.openai.script(call("pasos_lentos", {"steps": 120, "seconds": 1}))
+		self.openai.script(call(self.slow, {"steps": 120, "seconds": 1}))
 		long_worker = Worker("long", name="worker-long-killed")
 		with Worker("short,default", name="worker-short"):
 			long_worker.start()

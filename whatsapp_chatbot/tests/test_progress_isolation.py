@@ -11,9 +11,8 @@ from whatsapp_chatbot.executors import started
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import call
 from whatsapp_chatbot.tests.processes import WebServer, Worker, wait_until
-from whatsapp_chatbot.tests.progress_task import COMMAND, define_todo_command
+from whatsapp_chatbot.tests.progress_task import define_todo_command
 
-DEFINITION = "Chatbot Command Definition"
 FINAL = ("Succeeded", "Failed", "Cancelled")
 
 
@@ -23,9 +22,7 @@ class TestProgressIsolation(f.InterpreterTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		define_todo_command()
-		cls.addClassCleanup(frappe.db.commit)
-		cls.addClassCleanup(frappe.db.delete, DEFINITION, {"name": COMMAND})
+		cls.command = define_todo_command(cls.addClassCleanup)
 		cls.web = WebServer(workers=2).start()
 		cls.addClassCleanup(cls.web.stop)
 
@@ -66,7 +63,7 @@ class TestProgressIsolation(f.InterpreterTestCase):
 		return wait_until(running, timeout=180)
 
 	def test_cancel_from_the_chat_undoes_the_commands_writes(self):
-		self.openai.script(call(COMMAND, {"marker": self.marker, "steps": 60, "seconds": 0.5}))
+		self.openai.script(call(self.command, {"marker": self.marker, "steps": 60, "seconds": 0.5}))
 		with (
 			Worker("short,default", name="worker-isolation-short"),
 			Worker("long", name="worker-isolation-long"),
@@ -93,7 +90,9 @@ class TestProgressIsolation(f.InterpreterTestCase):
 		self.assertTrue(any(command in b and "% listo" in b for b in bodies), bodies)
 
 	def test_failure_after_progress_undoes_the_commands_writes(self):
-		self.openai.script(call(COMMAND, {"marker": self.marker, "steps": 8, "seconds": 0.3, "fail_at": 6}))
+		self.openai.script(
+			call(self.command, {"marker": self.marker, "steps": 8, "seconds": 0.3, "fail_at": 6})
+		)
 		with (
 			Worker("short,default", name="worker-isolation-short"),
 			Worker("long", name="worker-isolation-long"),
@@ -118,7 +117,7 @@ class TestProgressIsolation(f.InterpreterTestCase):
 		from whatsapp_chatbot.api.desk import cancel_command
 
 		name = started.start(
-			self.sales, COMMAND, {"marker": self.marker, "steps": 60, "seconds": 0.5}, confirmed=False
+			self.sales, self.command, {"marker": self.marker, "steps": 60, "seconds": 0.5}, confirmed=False
 		)
 		frappe.db.commit()
 		with Worker("long", name="worker-isolation-started"):

@@ -440,9 +440,8 @@ class TestRemoteWithoutTheApp(RemoteTestCase):
 		)
 
 	def test_admin_defined_long_command_needs_the_app_there(self):
-		rf.define_slow_file_command()
-		self.addCleanup(frappe.db.delete, "Chatbot Command Definition", {"name": "archivo_lento"})
-		self.openai.script(call("archivo_lento", {"steps": 1, "seconds": 0, SITE: "norte"}))
+		slow_file = rf.define_slow_file_command(self.addCleanup)
+		self.openai.script(call(slow_file, {"steps": 1, "seconds": 0, SITE: "norte"}))
 		self.say("el archivo lento en norte")
 		f.run_jobs()
 		command = frappe.get_last_doc("Chatbot Command")

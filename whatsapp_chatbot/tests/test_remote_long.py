@@ -32,7 +32,7 @@ class LongWorkCase(rf.RemoteTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		rf.define_slow_file_command()  # here too: the model is offered this site's definitions
+		rf.define_slow_file_command(cls.addClassCleanup)  # here too: the model is offered this site's
 		cls.socketio = rf.SocketIOServer().start()
 		# one long worker runs this site's job (which waits on the remote), the other the remote's
 		cls.workers = [Worker("long", name=f"remote-long-{i}").start() for i in (1, 2)]
@@ -42,8 +42,6 @@ class LongWorkCase(rf.RemoteTestCase):
 		for worker in cls.workers:
 			worker.stop()
 		cls.socketio.stop()
-		frappe.db.delete("Chatbot Command Definition", {"name": "archivo_lento"})
-		frappe.db.commit()
 		super().tearDownClass()
 
 	def setUp(self):
@@ -54,7 +52,7 @@ class LongWorkCase(rf.RemoteTestCase):
 
 	def run_long(self) -> tuple[object, dict]:
 		"""Ask for the slow file on norte; wait for the document at the fake Graph server."""
-		self.openai.script(call("archivo_lento", STEPS))
+		self.openai.script(call(rf.Remote.slow_file, STEPS))
 		[ack] = self.say("hazme el archivo lento en la sucursal norte")
 		command = frappe.get_last_doc("Chatbot Command")
 		self.assertEqual(self.body(ack), texts.text("working", "es", ref=command.name))
@@ -110,7 +108,7 @@ class TestRemoteLongWork(LongWorkCase):
 		self.assertIn("could not be opened", command.remote_follow)
 
 	def test_cancel_reaches_the_remote(self):
-		self.openai.script(call("archivo_lento", {"steps": 60, "seconds": 0.5, "site": "norte"}))
+		self.openai.script(call(rf.Remote.slow_file, {"steps": 60, "seconds": 0.5, "site": "norte"}))
 		self.say("el archivo lento largo en norte")
 		command = frappe.get_last_doc("Chatbot Command")
 		wait_until(lambda: frappe.db.get_value("Chatbot Command", command.name, "progress"), timeout=60)

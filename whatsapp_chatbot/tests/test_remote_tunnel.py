@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unittest
 
 import frappe
 
@@ -18,7 +19,7 @@ from whatsapp_chatbot.executors import remote_long, tunnels
 from whatsapp_chatbot.executors.remote import RemoteExecutor
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import call
-from whatsapp_chatbot.tests.long_task import define_slow_command
+from whatsapp_chatbot.tests.long_task import define_slow_command, slow_command
 from whatsapp_chatbot.tests.processes import WebServer, free_port
 from whatsapp_chatbot.tests.remote_fixture import tunnel_values
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
@@ -35,6 +36,7 @@ class Shared:
 	run_id = frappe.generate_hash(length=6)
 	web = sshd = key = None
 	closed_port = free_port()
+	slow = f"pasos_lentos_{run_id}"  # on both sites: the remote runs what this site names
 
 
 def setUpModule():
@@ -49,7 +51,11 @@ def setUpModule():
 		email=f"tunnel-exec-{Shared.run_id}@example.com",
 		roles=REMOTE_ROLES,
 	)
-	on_site(REMOTE_SITE, "whatsapp_chatbot.tests.long_task.define_slow_command")
+	# removed there on every way out, set-up failing half-way included (module cleanups run then)
+	unittest.addModuleCleanup(
+		on_site, REMOTE_SITE, "whatsapp_chatbot.tests.definitions.remove", name=Shared.slow
+	)
+	on_site(REMOTE_SITE, "whatsapp_chatbot.tests.definitions.insert", values=slow_command(Shared.slow))
 
 
 def tearDownModule():
@@ -157,10 +163,10 @@ class TestCommandsThroughTheTunnel(RemoteTunnelTestCase):
 
 class TestTunnelKilledMidJob(RemoteTunnelTestCase):
 	def test_the_command_fails_with_the_reason(self):
-		define_slow_command()
+		define_slow_command(self.addCleanup, Shared.slow)
 		with SSHServer([("127.0.0.1", Shared.web.port), ("127.0.0.1", SOCKETIO_PORT)]) as own_sshd:
 			site = self.tunnelled_site("tkill", sshd=own_sshd)
-			command = catalogue.find("pasos_lentos", self.sales, self.sales_contact.name)
+			command = catalogue.find(Shared.slow, self.sales, self.sales_contact.name)
 			arguments, errors = command.check({"steps": 20, "seconds": 1, "site": site})
 			self.assertEqual(errors, [])
 			doc = frappe.get_doc(
@@ -195,11 +201,11 @@ class TestTunnelKilledDuringAChatCommand(RemoteTunnelTestCase):
 	tunnel and follows it, sshd dies under it; the contact hears it once, the command is Failed."""
 
 	def test_the_user_hears_it_once_and_the_command_is_failed_with_the_reason(self):
-		define_slow_command()
+		define_slow_command(self.addCleanup, Shared.slow)
 		with SSHServer([("127.0.0.1", Shared.web.port), ("127.0.0.1", SOCKETIO_PORT)]) as own_sshd:
 			# the contact's default site: a command that names none runs there
 			site = self.tunnelled_site("tchat", sshd=own_sshd, is_default=1)
-			self.openai.script(call("pasos_lentos", {"steps": 20, "seconds": 1}))
+			self.openai.script(call(Shared.slow, {"steps": 20, "seconds": 1}))
 			[ack] = self.say("corre los pasos lentos")
 			command = frappe.get_last_doc("Chatbot Command")
 			self.assertEqual(self.body(ack), texts.text("working", "es", ref=command.name))

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.executors import local, sql_report, tunnels
+from whatsapp_chatbot.tests import definitions as test_definitions
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests import remote_users
 from whatsapp_chatbot.tests.fake_openai import call, say
@@ -35,8 +36,6 @@ class TestSqlReports(TunnelTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		remote_users.drop_db_user(cls.db_user)
-		frappe.db.delete(DEFINITION, {"command_name": ("like", f"%{cls.run_id}")})
-		frappe.db.commit()
 		super().tearDownClass()
 
 	def db_site(self, label: str, **values):
@@ -49,9 +48,9 @@ class TestSqlReports(TunnelTestCase):
 		return self.make_site(label, **{**database, **values})
 
 	def define(self, site, label: str, sql: str = QUERY, max_rows: int = 1000):
-		doc = frappe.get_doc(
+		name = test_definitions.define(
+			self.addCleanup,
 			{
-				"doctype": DEFINITION,
 				"command_name": f"sql_{label}_{self.run_id}",
 				"description": "DocTypes whose name matches a pattern, from the remote database",
 				"handler_type": "SQL Report",
@@ -63,10 +62,9 @@ class TestSqlReports(TunnelTestCase):
 				"parameters": [
 					{"parameter_name": "pattern", "type": "string", "required": 1, "description": "LIKE"}
 				],
-			}
-		).insert(ignore_permissions=True)
-		frappe.db.commit()
-		return doc
+			},
+		)
+		return frappe.get_doc(DEFINITION, name)
 
 	def expected(self, pattern: str) -> list[tuple]:
 		"""The same rows read directly as root: what the report must show."""
@@ -187,7 +185,6 @@ class TestSqlReportInChat(f.InterpreterTestCase):
 	def tearDownClass(cls):
 		remote_users.drop_db_user(cls.db_user)
 		cls.sshd.cleanup()
-		frappe.db.delete(DEFINITION, {"command_name": ("like", f"%{cls.run_id}")})
 		frappe.db.delete("Chatbot Remote Site", {"site_name": ("like", f"%{cls.run_id}")})
 		frappe.db.commit()
 		super().tearDownClass()
@@ -214,9 +211,9 @@ class TestSqlReportInChat(f.InterpreterTestCase):
 			}
 		).insert(ignore_permissions=True)
 		name = f"doctypes_{self.run_id}"
-		frappe.get_doc(
+		test_definitions.define(
+			self.addCleanup,
 			{
-				"doctype": DEFINITION,
 				"command_name": name,
 				"description": "DocTypes of the remote site whose name matches a pattern",
 				"handler_type": "SQL Report",
@@ -229,9 +226,8 @@ class TestSqlReportInChat(f.InterpreterTestCase):
 				"parameters": [
 					{"parameter_name": "pattern", "type": "string", "required": 1, "description": "LIKE"}
 				],
-			}
-		).insert(ignore_permissions=True)
-		frappe.db.commit()
+			},
+		)
 		channels = len(self.sshd.forwarded_channels(3306))
 		self.openai.script(call(name, {"pattern": "%"}), say("Aquí está el reporte."))
 		sent = self.say("dame los doctypes del sitio remoto")
