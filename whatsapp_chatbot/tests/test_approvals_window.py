@@ -80,6 +80,17 @@ class TestApprovalTemplate(WindowTestCase):
 		self.quick_reply(reject["parameters"][0]["payload"], "Rechazar", self.APPROVER_WA)
 		self.assertEqual(self.state(order), "Approved")  # one press, one action
 
+	def test_inside_the_window_the_pdf_comes_first_when_the_settings_ask(self):
+		frappe.db.set_single_value(SETTINGS, "approval_pdf", 1)
+		self.addCleanup(frappe.db.set_single_value, SETTINGS, "approval_pdf", 0)
+		self.approver_contact.db_set("last_inbound_at", now_datetime())
+		frappe.db.commit()
+		order = self.order()
+		document, buttons = self.to(self.APPROVER_WA)
+		self.assertEqual((document["type"], document["document"]["filename"]), ("document", f"{order}.pdf"))
+		self.assertEqual(buttons["interactive"]["type"], "button")
+		self.assertEqual(len(self.to(self.SECOND_WA)), 2)
+
 
 class TestFourActions(WindowTestCase):
 	ACTIONS = {
