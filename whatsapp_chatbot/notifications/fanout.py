@@ -79,10 +79,8 @@ def render(notification, doc, context) -> dict:
 	if not text.strip():
 		raise NotSendable(_("The message renders empty for this document: there is nothing to send."))
 	title = _render(notification.subject, context, _("the subject")) or notification.name
-	doctype, name = reference(doc)
 	standard = {
 		"title": message_text.one_line(message_text.to_text(title), TITLE_LIMIT),
-		"document": message_text.one_line(f"{_(doctype)} {name}", TITLE_LIMIT),
 		"details": message_text.one_line(text, DETAILS_LIMIT),
 	}
 	values = []
@@ -132,7 +130,7 @@ def run(notification: str, snapshot: dict, firing: str, text: str, standard: dic
 		if doc.get("_comments"):
 			context["comments"] = json.loads(doc.get("_comments"))
 		audience = recipients.resolve(recipients.addresses(alert, doc, context), target)
-		plan = _plan(alert, audience.contacts, standard, {tuple(v[:2]): v[2] for v in values})
+		plan = _plan(alert, audience.contacts, standard, {tuple(v[:2]): v[2] for v in values}, target)
 		new = _queue(alert, plan, text, target, firing)
 	except Exception as error:
 		frappe.db.rollback()  # and with it the send jobs that were to follow the commit
@@ -144,7 +142,7 @@ def run(notification: str, snapshot: dict, firing: str, text: str, standard: dic
 	outcome.succeeded(notification, doctype, name, len(new or []), len(audience.contacts), audience.skipped)
 
 
-def _plan(alert, audience: list, standard: dict, values: dict) -> list[dict]:
+def _plan(alert, audience: list, standard: dict, values: dict, target) -> list[dict]:
 	"""One entry per contact: text in the window, else the template and its parameters. Every
 	template is checked first; NotSendable lists every problem."""
 	settings = get_settings()
@@ -158,7 +156,7 @@ def _plan(alert, audience: list, standard: dict, values: dict) -> list[dict]:
 			continue
 		template = config.variant(base, contacts.language_of(contact, settings))
 		if template not in checked:
-			checked[template] = _check(template, values, standard, attach)
+			checked[template] = _check(template, values, standard, attach, target)
 			problems += checked[template][1]
 		plan.append({"contact": contact, "template": template, "params": checked[template][0]})
 	if problems:
@@ -166,10 +164,14 @@ def _plan(alert, audience: list, standard: dict, values: dict) -> list[dict]:
 	return plan
 
 
-def _check(template: str, values: dict, standard: dict, attach: bool) -> tuple[dict, list[str]]:
+def _check(template: str, values: dict, standard: dict, attach: bool, target) -> tuple[dict, list[str]]:
 	refused = template_send.refused_now(template)
 	if refused:
 		return {}, [refused]
+	# {{document}}: the document's type in the template's language ("Orden de Venta SAL-ORD-…")
+	language = (frappe.db.get_value(config.TEMPLATE, template, "language") or "").split("_")[0]
+	document = f"{_(target.doctype, lang=language or None)} {target.name}"
+	standard = {**standard, "document": message_text.one_line(document, TITLE_LIMIT)}
 	definition = template_send.definition(template)
 	label = config.label(template)
 	problems = config.header_problems(definition, attach, label)

@@ -48,10 +48,13 @@ def override_in_place() -> bool:
 	"""Frappe builds a Notification with the class the last installed app names in
 	`override_doctype_class`; another app overriding it too replaces ours (unless its class
 	inherits from ours), and WhatsApp notifications would then be saved but never sent."""
+	from frappe.email.doctype.notification.notification import Notification
 	from frappe.model.base_document import import_controller
 
 	from whatsapp_chatbot.notifications.notification import WhatsAppNotification
 
+	if not hasattr(Notification, "send_notification_by_channel"):
+		return False  # a Frappe older than frappe#28355 (2024-11) never calls our channel
 	try:
 		return issubclass(import_controller(NOTIFICATION), WhatsAppNotification)
 	except Exception:
@@ -67,7 +70,8 @@ def check_override() -> None:
 		f"Notification is built by {names[-1] if names else 'Frappe'}, not {OUR_CLASS}: WhatsApp"
 		" notifications will not be sent. Another app overrides the Notification DocType too;"
 		" only the last installed app's class is used. Make that class inherit from ours, or"
-		" uninstall one of the two."
+		" uninstall one of the two. (Or this Frappe predates Notification.send_notification_by_channel:"
+		" update it.)"
 	)
 	print(f"whatsapp_chatbot: {message}")
 	frappe.log_error(title="WhatsApp notifications: Notification class overridden", message=message)

@@ -101,6 +101,12 @@ class NotificationTestCase(f.ChatbotTestCase):
 			frappe.delete_doc("Notification", name, force=True, ignore_permissions=True)
 		frappe.cache.hdel("notifications", "Sales Order")
 		for name in self.templates:
+			# Meta's side too: the next test holds its own template under the same name
+			row = frappe.db.get_value("Chatbot Template", name, ["template_name", "language"], as_dict=True)
+			if row:
+				self.graph.templates.remove(f.BUSINESS_ACCOUNT_ID, row.template_name, row.language)
+			if frappe.db.get_single_value("WhatsApp Chatbot Settings", "notification_template") == name:
+				frappe.db.set_single_value("WhatsApp Chatbot Settings", "notification_template", None)
 			f.forget_template(name)
 		frappe.db.commit()
 

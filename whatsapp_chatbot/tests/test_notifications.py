@@ -14,6 +14,12 @@ from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.notification_fixture import ORDER_PARAMETERS, NotificationTestCase
 from whatsapp_chatbot.tests.processes import DevServer
 
+# the app's own chatbot_document template (message_templates/standard.py), as Meta approved it
+APP_DOCUMENT_COMPONENTS = [
+	{"type": "HEADER", "format": "DOCUMENT"},
+	{"type": "BODY", "text": "Aquí tienes {{document}}: {{details}}. El archivo va adjunto a este mensaje."},
+]
+
 
 class TestWhatsAppChannel(NotificationTestCase):
 	def test_the_channel_and_its_fields_are_on_the_form_once(self):
@@ -74,11 +80,7 @@ class TestWhatsAppChannel(NotificationTestCase):
 		self.assertNotIn(self.facts.customers[0], comment.content)
 
 	def test_outside_the_window_the_template_goes_with_the_order_pdf(self):
-		server = DevServer().start()  # printing fetches the print styles from the site's URL
-		self.addCleanup(server.stop)
-		previous = frappe.local.conf.host_name
-		frappe.local.conf.host_name = server.base_url
-		self.addCleanup(lambda: setattr(frappe.local.conf, "host_name", previous))
+		self.print_from_a_served_site()
 		spanish = self.contact("reader", hours_since_they_wrote=30, language="es")
 		english = self.contact("reader_en", hours_since_they_wrote=30, language="en")
 		template = self.template("es")
@@ -109,6 +111,31 @@ class TestWhatsAppChannel(NotificationTestCase):
 		self.assertEqual({m.status for m in messages}, {"Sent"})
 		self.assertEqual({m.template for m in messages}, {template, f"wcb_order_{self.run_id}-en"})
 		self.assertEqual(self.last(name, fields.LAST_ERROR), "")
+
+	def test_the_settings_template_needs_no_rows(self):
+		"""No template on the form: the Settings' notification template (the app's chatbot_document
+		shape) is filled by the standard values, {{document}} in the template's language."""
+		self.print_from_a_served_site()
+		contact = self.contact("reader", hours_since_they_wrote=30, language="es")
+		template = self.template("es", APP_DOCUMENT_COMPONENTS)
+		frappe.db.set_single_value("WhatsApp Chatbot Settings", "notification_template", template)
+		frappe.db.commit()
+		name = self.notification(whatsapp_attach_document=1)
+		order = self.submit_order()
+		f.run_jobs()
+		sent = self.sent_to(contact)
+		self.assertEqual(len(sent), 1, (self.last(name, fields.LAST_ERROR), self.messages_about(order)))
+		[sent] = sent
+		values = {p["parameter_name"]: p["text"] for p in sent["template"]["components"][1]["parameters"]}
+		self.assertEqual(values["document"], f"Orden de venta (OV) {order}")
+		self.assertEqual(values["details"], f"Pedido *{order}* de {self.facts.customers[0]} · • Total: 500.0")
+
+	def print_from_a_served_site(self):
+		server = DevServer().start()  # printing fetches the print styles from the site's URL
+		self.addCleanup(server.stop)
+		previous = frappe.local.conf.host_name
+		frappe.local.conf.host_name = server.base_url
+		self.addCleanup(lambda: setattr(frappe.local.conf, "host_name", previous))
 
 	def test_a_job_run_twice_queues_nothing_twice(self):
 		self.contact("reader", hours_since_they_wrote=1)
