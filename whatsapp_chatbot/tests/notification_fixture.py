@@ -83,10 +83,11 @@ class NotificationTestCase(f.ChatbotTestCase):
 				)
 			frappe.delete_doc("Sales Order", order, force=True, ignore_permissions=True)
 		frappe.db.delete("User Permission", {"user": cls.users["restricted"]})
-		for user in cls.users.values():
-			frappe.db.set_value("User", user, "enabled", 0)
 		frappe.db.commit()
-		super().tearDownClass()
+		super().tearDownClass()  # removes the contacts that link to the users first
+		for user in cls.users.values():
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
 
 	def setUp(self):
 		super().setUp()
