@@ -67,7 +67,8 @@ frappe.provide("whatsapp_chatbot.whatsapp_format");
 			if (char !== marker) continue;
 			const before = text[index - 1];
 			const after = text[index + 1];
-			if (!is_space(before) && before !== marker && !is_word(after) && after !== marker) return index;
+			if (!is_space(before) && before !== marker && !is_word(after) && after !== marker)
+				return index;
 		}
 		return -1;
 	}
