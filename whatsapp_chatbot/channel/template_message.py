@@ -29,6 +29,7 @@ from whatsapp_chatbot.channel.template_check import (
 	URL_LIMIT,
 	VARIABLE,
 	TemplateParamsError,
+	_check_value,  # what a single value may be (notifications check one line with it)
 	check,
 )
 
