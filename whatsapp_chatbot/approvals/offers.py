@@ -104,7 +104,9 @@ def send(contact, doc, state: str, actions: list[str], *, requested_by=None, wor
 	if get_settings().approval_pdf:
 		pdf = printed(doc, contact.user)
 		if pdf:
-			outbox.queue_document(contact, *pdf, f"{_(doc.doctype)} {doc.name}", key=f"{key}:pdf", **links)
+			with i18n.speaking(language):
+				caption = f"{_(doc.doctype)} {doc.name}"
+			outbox.queue_document(contact, *pdf, caption, key=f"{key}:pdf", **links)
 	# outside the window this is held, and the "messages waiting" template goes out instead
 	approval.db_set("message", outbox.queue(contact, buttons_body(approval, doc, language), key=key, **links))
 	return approval
