@@ -112,6 +112,10 @@ class TestDeskReview(BrowserTestCase):
 				"Playground",
 				"Usage",
 				"Missing Translations",
+				"Templates",
+				"Subscriptions",
+				"Evaluation Runs",
+				"Evaluation Cases",
 			},
 		)
 		self.browser.screenshot("workspace-shortcuts")
