@@ -35,8 +35,9 @@ override_doctype_class = {"Notification": "whatsapp_chatbot.notifications.notifi
 # Workflow approvals on WhatsApp (approvals/trigger.py): Frappe inserts a Workflow Action when a
 # document enters a state with next transitions; no other save runs anything of ours.
 doc_events = {"Workflow Action": {"after_insert": "whatsapp_chatbot.approvals.trigger.on_workflow_action"}}
-# an approval sent about a document never stops that document from being deleted
-ignore_links_on_delete = ["Chatbot Approval"]
+# what was sent about a document (an approval's buttons, a notification) never stops that document
+# from being deleted: the messages stay as the chat's record, their link pointing at nothing
+ignore_links_on_delete = ["Chatbot Approval", "Chatbot Message"]
 
 # Tests
 # -----

@@ -153,6 +153,13 @@ class TestApprovalButtons(ApprovalTestCase):
 			frappe.get_all(APPROVAL, filters={"reference_name": order}, pluck="run_as"), [APPROVER]
 		)
 
+	def test_a_document_sent_for_approval_can_still_be_deleted(self):
+		order = self.order()
+		self.assertTrue(frappe.db.exists("Chatbot Message", {"reference_name": order}))
+		frappe.delete_doc(DOCTYPE, order)  # as the Desk deletes: links checked
+		frappe.db.commit()
+		self.assertFalse(frappe.db.exists(DOCTYPE, order))
+
 	def test_saves_of_documents_without_a_workflow_enqueue_nothing(self):
 		todo = frappe.get_doc({"doctype": "ToDo", "description": "no workflow here"}).insert()
 		frappe.db.commit()
