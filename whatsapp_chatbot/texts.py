@@ -52,7 +52,6 @@ TEXTS: dict[str, str] = {
 	"help_sites": "Other sites you may use: {sites} (say it, or add site={example} to a command).",
 	"person_requested": "I've let the team know: a person will write to you here as soon as possible. Meanwhile I can still help with anything else.",
 	# reports that arrive by themselves (subscriptions/, tools/subscriptions.py)
-	"subscription_title": "{what}, {schedule}",
 	"subscription_what": "{what} ({period})",
 	"schedule_daily": "every day at {time}",
 	"schedule_weekdays": "Monday to Friday at {time}",

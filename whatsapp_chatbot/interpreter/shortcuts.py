@@ -20,7 +20,6 @@ from whatsapp_chatbot.media import current as current_media
 from whatsapp_chatbot.subscriptions import records as subscription_records
 from whatsapp_chatbot.tools import catalogue, confirmation
 
-
 # the user's list of reports that arrive by themselves (subscriptions/records.listing)
 SUBSCRIPTIONS = frozenset({"subscriptions", "suscripciones", "assinaturas"})
 # short names people type for a command (/pending, /pendientes, /pendentes)

@@ -126,7 +126,7 @@ def title_for(plan: Plan, command, language: str | None) -> str:
 		if plan.period:
 			period = texts.text(f"period_{plan.period}", language)
 			what = texts.text("subscription_what", language, what=what, period=period)
-	return texts.text("subscription_title", language, what=what, schedule=when(plan, language))
+	return f"{what}, {when(plan, language)}"  # no words of its own: the same in every language
 
 
 def when(plan: Plan, language: str | None) -> str:

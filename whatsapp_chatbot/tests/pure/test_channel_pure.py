@@ -156,8 +156,11 @@ class TestTexts(unittest.TestCase):
 		self.assertIsNone(texts.guess_language(None))
 
 	def test_texts_in_both_languages(self):
+		# a layout of placeholders, or a word Spanish shares with English, reads the same in both
+		same_in_spanish = {"subscription_what", "subscription_header", "approval_total"}
 		for key in texts.TEXTS:
-			self.assertNotEqual(texts.text(key, "es"), texts.text(key, "en"))
+			if key not in same_in_spanish:
+				self.assertNotEqual(texts.text(key, "es"), texts.text(key, "en"), key)
 			self.assertEqual(texts.text(key, "es-MX"), texts.text(key, "es"))
 			self.assertEqual(texts.text(key, "fr"), texts.text(key, "en"))
 
