@@ -116,6 +116,7 @@ class TestDeskReview(BrowserTestCase):
 				"Subscriptions",
 				"Evaluation Runs",
 				"Evaluation Cases",
+				"Approvals",
 			},
 		)
 		self.browser.screenshot("workspace-shortcuts")
