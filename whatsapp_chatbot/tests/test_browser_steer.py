@@ -81,7 +81,7 @@ class TestDeskSteer(BrowserTestCase):
 		self.assertEqual(status(conversation.name), "Open")
 		self.browser.screenshot("steer-handed-back")
 
-	def test_reply_outside_the_window_shows_the_failure(self):
+	def test_reply_outside_the_window_is_held_and_says_so(self):
 		number = new_number()
 		user = f.make_chat_user("chatbot-browser-steer-contact@example.com")
 		contact = f.make_contact(number, user=user, profile_name="Luis Browser")
@@ -93,9 +93,17 @@ class TestDeskSteer(BrowserTestCase):
 		)
 		page.fill('textarea[data-fieldname="chatbot_reply"]', "¿Sigues ahí?")
 		page.click('button[data-fieldname="chatbot_send_reply"]')
-		dialog = self.browser.wait_for('.modal.show:has-text("Not delivered")', timeout=30)
-		self.assertIn("24-hour", dialog.inner_text())
+		# nothing lost: held in order for the contact's next message, and the manager is told so
+		alert = self.browser.wait_for(':text("Held until the contact writes")', timeout=30)
+		self.assertIn("24-hour", alert.inner_text())
+		self.browser.wait_for('.chatbot-transcript :text("Held")', timeout=30)
 		self.assertEqual(self.graph.sent_messages(), [])
+		[reply] = frappe.get_all(
+			"Chatbot Message",
+			filters={"contact": contact.name, "direction": "Outgoing"},
+			fields=["status", "text"],
+		)
+		self.assertEqual((reply.status, reply.text), ("Held", "¿Sigues ahí?"))
 		self.browser.screenshot("steer-reply-window-closed")
 
 	def test_playground_runs_a_command_and_its_confirm_button(self):

@@ -118,6 +118,33 @@ class TestSending(TemplateSendTestCase):
 			json.loads(row.request_body), {k: v for k, v in sent.items() if k in ("type", "template")}
 		)
 
+	def test_a_template_synced_from_meta_goes_out_as_meta_holds_it(self):
+		"""The whole way: Meta holds a named template with a document header, Sync from Meta reads it
+		(not a row written by the test), and a contact outside the window gets it with the PDF."""
+		from whatsapp_chatbot.message_templates import sync
+
+		name = f"wcb_t_{frappe.generate_hash(length=8)}"
+		self.graph.templates.add_template(
+			f.BUSINESS_ACCOUNT_ID, name, "es", ORDER_READY, parameter_format="NAMED"
+		)
+		template = f"{name}-es"
+		self.addCleanup(f.forget_template, template)
+		sync.sync_templates()
+		frappe.db.commit()
+		self.assertEqual(
+			frappe.db.get_value("Chatbot Template", template, ["status", "parameter_format"]),
+			("APPROVED", "Named"),
+		)
+		queued = outbox.queue_template(
+			self.contact, template, GOOD, document=("SO-0042.pdf", PDF, "application/pdf")
+		)
+		frappe.db.commit()
+		f.run_jobs()
+		[sent] = self.graph.sent_messages()  # accepted by the stand-in's check against Meta's copy
+		self.assertEqual((self.row(queued).status, sent["template"]["name"]), ("Sent", name))
+		document = sent["template"]["components"][0]["parameters"][0]["document"]
+		self.assertEqual(self.graph.media[document["id"]], (PDF, "application/pdf"))
+
 	def test_the_same_key_queues_once(self):
 		template = self.template(REMINDER)
 		params = {"body": ["SINV-0007", "3 de junio"]}
