@@ -250,9 +250,10 @@ class TunnelPool:
 		with self.lock:
 			names = [site_name] if site_name else list(self.tunnels)
 			for name in names:
-				tunnel = self.tunnels.pop(name, None)
+				tunnel = self.tunnels.get(name)
 				if tunnel:
-					tunnel.close()
+					tunnel.close()  # closed before it leaves the pool: gone from it means closed
+					del self.tunnels[name]
 
 	def close_idle(self) -> None:
 		"""Close idle or dead SSH connections and their forwards; the next request opens anew."""
@@ -262,7 +263,8 @@ class TunnelPool:
 				if dead:
 					self.fail(name, TunnelDropped(f"The SSH connection to {name} dropped", name))
 				if dead or tunnel.idle(self.idle_timeout):
-					self.tunnels.pop(name).close()
+					tunnel.close()  # closed before it leaves the pool: gone from it means closed
+					del self.tunnels[name]
 
 	def forget(self) -> None:
 		"""In a forked child: drop the parent's tunnels without touching their SSH sockets, and let
