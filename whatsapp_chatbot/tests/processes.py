@@ -41,9 +41,10 @@ def bench_command(site: str, *args: str, input: str | None = None, timeout: floa
 
 
 class _Process:
-	def __init__(self, args: list[str], log_name: str):
+	def __init__(self, args: list[str], log_name: str, cwd: str | None = None):
 		self.args = args
-		self.log_path = os.path.join(sites_path(), "..", "logs", f"whatsapp_chatbot-test-{log_name}.log")
+		self.cwd = cwd or sites_path()  # a bench's sites folder: where bench runs its processes
+		self.log_path = os.path.join(self.cwd, "..", "logs", f"whatsapp_chatbot-test-{log_name}.log")
 		self.process: subprocess.Popen | None = None
 		self.env: dict[str, str] = {}  # added to the environment of the process
 
@@ -53,7 +54,7 @@ class _Process:
 		# a session of its own, so stop() reaches every process it starts
 		with open(self.log_path, "ab") as log:
 			self.process = subprocess.Popen(
-				self.args, cwd=sites_path(), stdout=log, stderr=log, env=env, start_new_session=True
+				self.args, cwd=self.cwd, stdout=log, stderr=log, env=env, start_new_session=True
 			)
 		children.register(self)
 		return self
@@ -99,11 +100,24 @@ class _Process:
 
 
 class Worker(_Process):
-	"""`bench worker`: an RQ worker of this bench on the given queues."""
+	"""`bench worker` on the given queues, or `bench worker-pool --num-workers N` when `pool` is N.
 
-	def __init__(self, queues: str = "short,default,long", name: str = "worker"):
+	`bench` is another bench folder to run it from (its own env and apps: a second "worker host"
+	sharing this one's sites folder, Redis and database); by default the bench the tests run in."""
+
+	def __init__(
+		self,
+		queues: str = "short,default,long",
+		name: str = "worker",
+		pool: int = 0,
+		bench: str | None = None,
+	):
+		python = os.path.join(bench, "env", "bin", "python") if bench else sys.executable
+		command = ["worker-pool", "--num-workers", str(pool)] if pool else ["worker"]
 		super().__init__(
-			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", queues], name
+			[python, "-m", "frappe.utils.bench_helper", "frappe", *command, "--queue", queues],
+			name,
+			cwd=os.path.join(os.path.abspath(bench), "sites") if bench else None,
 		)
 
 
