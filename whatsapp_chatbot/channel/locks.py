@@ -4,6 +4,10 @@ A held lock is renewed by a heartbeat thread of the process holding it, so it la
 process works, however slow the work (a model call, a long export). Its timeout only says how long
 it outlives a worker killed while holding it (OOM, deploy, kill -9): then it frees by itself, and
 the sweep hands the work to another worker. A lock that is taken therefore means a live worker.
+
+A sender's turn lock (`sender`) is only ever tried, never waited for (wait=0): the job that holds
+it answers the sender's other messages, so a second job has nothing to wait for, and a worker
+parked on a busy contact would be a worker taken from every other contact.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ def key(client, name: str) -> str:
 @contextmanager
 def held(name: str, timeout: float, wait: float | None = None):
 	"""Hold the lock `name` (site-scoped) while the block runs, waiting up to `wait` seconds for it
-	(default: `timeout`); LockTimeout if it stays taken. Renewed every third of `timeout`."""
+	(default: `timeout`; 0 tries once); LockTimeout if it stays taken. Renewed every third of
+	`timeout`."""
 	client = redis()
 	lock = client.lock(
 		key(client, name),
 		timeout=timeout,
+		blocking=wait != 0,
 		blocking_timeout=timeout if wait is None else wait,
 		thread_local=False,  # the heartbeat thread renews it with the token this thread took
 	)

@@ -1,11 +1,23 @@
 """RQ entry point: process one incoming message, and every other one of the same sender pending.
 
-One contact's messages are handled one at a time and in arrival order: the job takes the sender's
-Redis lock (renewed while the job lives, channel/locks.py), then works through that sender's
-unprocessed messages oldest first, including those that arrive while it works. A job that cannot
-get the lock leaves its message to the holder (or, if the holder dies, to the sweep) and returns.
-A job that finds its message already handled does nothing, so redeliveries, sweeps and retries
-never answer twice.
+One contact's messages are handled one at a time and in arrival order, by any number of workers on
+any number of hosts: the job takes the sender's Redis lock (renewed while the job lives,
+channel/locks.py), then works through that sender's unprocessed messages oldest first, including
+those that arrive while it works. The lock is held across the whole turn, model calls included, on
+purpose: that is what keeps the order. It never parks a worker, though: a job that finds the lock
+taken returns at once and leaves its message to the holder (or, if the holder dies, to the sweep),
+so a worker waits only on its own turn, never on another's.
+
+That hand-off has one window: the holder's last look found nothing, a message is stored, its job
+fails to take the lock, and only then does the holder let go. So the holder looks once more after
+letting go, with a fresh snapshot, and takes the lock again for whatever arrived. A message stored
+before a job's failed try is always answered without waiting for the sweep.
+
+No database row lock is held while the model thinks: the message's status and attempts are
+committed before the turn, the turn's own writes before each model call (interpreter/loop.py).
+Every network wait fits the job's timeout (jobs/budget.py); a job short of time hands the
+contact's next message to a fresh job. A job that finds its message already handled does nothing,
+so redeliveries, sweeps and retries never answer twice.
 """
 
 from __future__ import annotations
@@ -14,9 +26,10 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import permissions, pipeline, texts
-from whatsapp_chatbot.channel import contacts, handoff, held, locks, outbox
+from whatsapp_chatbot.channel import contacts, handoff, held, inbox, locks, outbox
 from whatsapp_chatbot.channel.graph import GraphError
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
+from whatsapp_chatbot.jobs import budget, queues
 
 MESSAGE = "Chatbot Message"
 PENDING = ("Received", "Processing")
@@ -31,28 +44,51 @@ def process_message(message: str) -> None:
 	row = frappe.db.get_value(MESSAGE, message, ["sender_key", "status"], as_dict=True)
 	if not row or row.status not in PENDING:
 		return
+	# what this job may still spend waiting on OpenAI, Meta and remote sites (loop.py, rest.py)
+	frappe.flags.whatsapp_chatbot_budget = budget.Budget.for_job(queues.turn_timeout())
 	try:
-		with locks.held(locks.sender(row.sender_key), timeout=lock_timeout()):
-			drain(row.sender_key)
-	except locks.LockTimeout:
-		# another worker is in this sender's turn (its lock is renewed while it lives): it answers
-		# this message after its own; if it dies, its lock expires and the sweep queues this again
-		return
+		take_turns(row.sender_key)
+	finally:
+		frappe.flags.whatsapp_chatbot_budget = None
+
+
+def take_turns(sender_key: str) -> None:
+	"""Drain the sender's messages under its lock, if it is free; then look again once let go."""
+	tried: set[str] = set()
+	while True:
+		try:
+			with locks.held(locks.sender(sender_key), timeout=lock_timeout(), wait=0):
+				handed_over = drain(sender_key, tried)
+		except locks.LockTimeout:
+			# another worker is in this sender's turn (its lock is renewed while it lives): it answers
+			# this message after its own; if it dies, its lock expires and the sweep queues this again
+			return
+		if handed_over:
+			hand_over(sender_key, tried)
+			return
+		# a message whose job tried the lock between drain's last look and the release is ours:
+		# look again in a fresh snapshot (REPEATABLE READ keeps showing the old one otherwise)
+		frappe.db.rollback()
+		if not untried(sender_key, tried):
+			return
 
 
 def lock_timeout() -> int:
-	"""How long a dead worker's lock outlives it; also how long a job waits for a busy sender."""
+	"""How long a dead worker's lock outlives it (a live one renews it; nobody waits for it)."""
 	return int(get_settings().lock_timeout_seconds or 120)
 
 
-def drain(sender_key: str) -> None:
+def drain(sender_key: str, tried: set[str]) -> bool:
 	"""The sender's pending messages oldest first, until none is left (those that arrive meanwhile
-	too: their own jobs gave up waiting on this lock). Each answer is sent before the next turn."""
-	tried = set()
+	too: their own jobs left them to this one). Each answer is sent before the next turn. True when
+	the job is short of time and the rest goes to a fresh job."""
+	spent = frappe.flags.whatsapp_chatbot_budget
 	while True:
-		waiting = [name for name in pending(sender_key) if name not in tried]
+		waiting = untried(sender_key, tried)
 		if not waiting:
-			return
+			return False
+		if tried and spent and spent.hand_over():  # every job runs one turn, whatever is left
+			return True
 		tried.add(waiting[0])  # once per job: one that stays pending is the sweep's
 		# replies are queued here and sent by this job once the turn is committed (see send_inline)
 		frappe.flags.whatsapp_chatbot_send_inline = True
@@ -64,6 +100,21 @@ def drain(sender_key: str) -> None:
 		contact = frappe.db.get_value(MESSAGE, waiting[0], "contact")
 		if contact:
 			outbox.send_inline(contact)
+
+
+def untried(sender_key: str, tried: set[str]) -> list[str]:
+	return [name for name in pending(sender_key) if name not in tried]
+
+
+def hand_over(sender_key: str, tried: set[str]) -> None:
+	"""Queue the sender's next message for a fresh job, now that the lock is free for it."""
+	frappe.db.rollback()
+	waiting = untried(sender_key, tried)
+	if not waiting:
+		return
+	row = frappe.db.get_value(MESSAGE, waiting[0], ["wamid", "attempts"], as_dict=True)
+	inbox.enqueue_processing(waiting[0], row.wamid, attempt=f"next{row.attempts or 0}")
+	frappe.db.commit()  # the enqueue waits for a commit
 
 
 def pending(sender_key: str) -> list[str]:
@@ -129,6 +180,9 @@ def handle(message, contact, conversation) -> None:
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
 	# commands that speak for themselves (a chart's caption) use the turn's language
 	frappe.flags.whatsapp_chatbot_language = language
+	# the contact's language, if this message changed it, is committed before the answer step's
+	# first model call (a voice note's transcription): no row lock is held while OpenAI works
+	frappe.db.commit()
 	try:
 		replies = pipeline.answer(turn)
 	except pipeline.TurnFailed as failure:
