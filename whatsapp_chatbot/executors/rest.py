@@ -84,11 +84,12 @@ class Client:
 		if self.site_doc.use_ssh_tunnel:
 			self._current_port()
 		url = f"{self.base_url}/api/method/{method}"
+		timeout = self._timeout(method)
 		try:
 			if post:
-				response = self.session.post(url, data=values, timeout=self.timeout)
+				response = self.session.post(url, data=values, timeout=timeout)
 			else:
-				response = self.session.get(url, params=values, timeout=self.timeout)
+				response = self.session.get(url, params=values, timeout=timeout)
 		except requests.Timeout as e:
 			raise self._tunnel_reason(e) or RemoteError("timeout", method, site=self.site) from e
 		except requests.RequestException as e:
@@ -98,6 +99,17 @@ class Client:
 		if response.status_code >= 400:
 			raise error_from(response, self.site)
 		return response
+
+	def _timeout(self, method: str) -> float:
+		"""The site's timeout, or less in a turn whose job has less time left (jobs/budget.py): the
+		turn then tells the user the site was too slow instead of its job being killed."""
+		spent = frappe.flags.get("whatsapp_chatbot_budget")
+		if spent is None:
+			return self.timeout
+		timeout = spent.wait(self.timeout)
+		if timeout is None:
+			raise RemoteError("timeout", f"{method}: no time left in this turn", site=self.site)
+		return timeout
 
 	def _current_port(self) -> None:
 		"""A tunnel's local port closes with its SSH connection (idle, dropped): take the current

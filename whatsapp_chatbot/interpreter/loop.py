@@ -5,7 +5,8 @@ against its schema before anything runs, then handed to the dispatcher (executor
 what ran goes back to the model in short form; a write's Confirm / Cancel question or a long
 command's "working on it" ends the turn.
 An unknown or invalid call gets one chance to be repaired, then the user gets a polite answer. At
-most `max_tool_steps` model calls per message.
+most `max_tool_steps` model calls per message, each within the time the job has left
+(jobs/budget.py), and none with a database row lock held.
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ def run(turn) -> list:
 	try:
 		for _step in range(max(1, int(settings.max_tool_steps or 4))):
 			request = request_for(model, messages, commands)
-			try:
-				response = client.chat.completions.create(**request)
-			except openai_client.UNAVAILABLE as error:
-				raise TurnFailed("assistant_unavailable", f"OpenAI: {type(error).__name__}: {error}"[:500])
+			# what the turn wrote so far (the contact's language, a stored file, the commands run
+			# and their rows) is committed first: no row stays locked while the model thinks, however
+			# long that is. Only the processing job runs this, one message per unit (process_message).
+			frappe.db.commit()
+			response = ask(client, request, settings)
 			usage.add(response.usage)
 			reply = response.choices[0].message
 			if not reply.tool_calls:
@@ -115,6 +117,24 @@ def run(turn) -> list:
 	finally:
 		record_usage(turn, usage, executed, settings, model)
 	return [*attachments, *replies]
+
+
+def ask(client, request: dict, settings):
+	"""One model call, within what the job has left for network waits (jobs/budget.py): the
+	Settings' timeout or less, and only the SDK retries that still fit. TurnFailed when the model
+	cannot answer, or the time is spent, so the user hears it instead of the job being killed."""
+	spent = frappe.flags.get("whatsapp_chatbot_budget")
+	if spent is not None:
+		options = spent.call(float(settings.openai_timeout or 30), client.max_retries)
+		if options is None:
+			raise TurnFailed(
+				"assistant_unavailable", "OpenAI: no time left in this job for another model call"
+			)
+		client = client.with_options(timeout=options.timeout, max_retries=options.max_retries)
+	try:
+		return client.chat.completions.create(**request)
+	except openai_client.UNAVAILABLE as error:
+		raise TurnFailed("assistant_unavailable", f"OpenAI: {type(error).__name__}: {error}"[:500]) from error
 
 
 def request_for(model: str, messages: list[dict], commands: list) -> dict:
