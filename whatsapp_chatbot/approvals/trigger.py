@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_chatbot.jobs.queues import turn_queue
+
 JOB = "whatsapp_chatbot.jobs.notify_approvers.notify_approvers"
 
 
@@ -20,7 +22,7 @@ def on_workflow_action(doc, method=None) -> None:
 		return
 	frappe.enqueue(
 		JOB,
-		queue="short",
+		queue=turn_queue(),
 		workflow_action=doc.name,
 		requested_by=frappe.session.user,  # who moved the document into this state
 		job_id=f"whatsapp_chatbot:approvals:{doc.name}",

@@ -19,6 +19,7 @@ from frappe.utils.data import convert_utc_to_system_timezone
 
 from whatsapp_chatbot.channel import columns, statuses
 from whatsapp_chatbot.channel.payload import InboundMessage, ParsedWebhook, WebhookError
+from whatsapp_chatbot.jobs.queues import turn_queue
 from whatsapp_chatbot.message_templates import webhooks as template_webhooks
 
 MESSAGE = "Chatbot Message"
@@ -188,7 +189,7 @@ def enqueue_processing(name: str, wamid: str, attempt: str = "0") -> None:
 	past the unique index could still not queue it twice."""
 	frappe.enqueue(
 		PROCESS_JOB,
-		queue="short",
+		queue=turn_queue(),
 		message=name,
 		job_id=f"whatsapp_chatbot:process:{wamid}:{attempt}",
 		deduplicate=True,

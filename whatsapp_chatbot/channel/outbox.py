@@ -26,6 +26,7 @@ from whatsapp_chatbot.channel import template_message as tm
 from whatsapp_chatbot.channel.errors import GraphError, backoff_seconds
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
 from whatsapp_chatbot.channel.template_send import TemplateNotUsable
+from whatsapp_chatbot.jobs.queues import turn_queue
 
 __all__ = ["TemplateNotUsable", "queue", "queue_document", "queue_template", "queue_text"]
 
@@ -193,7 +194,7 @@ def queue_replies(contact, replies: list, conversation=None, answers=None, key: 
 def enqueue_send(name: str, attempt: int = 0) -> None:
 	frappe.enqueue(
 		SEND_JOB,
-		queue="short",
+		queue=turn_queue(),
 		message=name,
 		job_id=f"whatsapp_chatbot:send:{name}:{attempt}",
 		deduplicate=True,

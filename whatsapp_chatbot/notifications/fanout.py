@@ -32,6 +32,7 @@ from frappe.utils import nowdate
 
 from whatsapp_chatbot.channel import contacts, outbox, template_send
 from whatsapp_chatbot.channel.settings import get_settings
+from whatsapp_chatbot.jobs.queues import turn_queue
 from whatsapp_chatbot.notifications import config, fields, message_text, outcome, parameters, recipients
 
 JOB = "whatsapp_chatbot.notifications.fanout.run"
@@ -57,7 +58,7 @@ def notify(notification, doc, context) -> None:
 		firing = firing_id(notification, doc)
 		frappe.enqueue(
 			JOB,
-			queue="short",
+			queue=turn_queue(),
 			job_id=f"whatsapp_chatbot:notify:{firing}",
 			deduplicate=True,
 			enqueue_after_commit=True,

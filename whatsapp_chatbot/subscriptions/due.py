@@ -31,6 +31,7 @@ from whatsapp_chatbot import i18n, permissions, pipeline, texts
 from whatsapp_chatbot.channel import alerts, contacts, locks, outbox, outgoing, standin
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.executors import dispatch
+from whatsapp_chatbot.jobs.queues import turn_queue
 from whatsapp_chatbot.subscriptions import records, schedule
 from whatsapp_chatbot.subscriptions.records import DOCTYPE, Plan
 from whatsapp_chatbot.tools import catalogue
@@ -90,7 +91,7 @@ def enqueue_runs(claimed: list[tuple[str, str]]) -> None:
 	for name, due_at in claimed:
 		frappe.enqueue(
 			RUN_JOB,
-			queue="short",
+			queue=turn_queue(),
 			subscription=name,
 			due_at=due_at,
 			job_id=f"whatsapp_chatbot:subscription:{name}:{due_at}",
