@@ -4,7 +4,8 @@
 the contact's queue in creation order under a per-contact lock, so the parts of a long answer
 arrive in order even with several workers. Each attempt is committed before the Graph call
 (status Sending) and after it (Sent with Meta's wamid, or the failure), so a crash leaves a row the
-sweep can see, and a row that is Sent is never sent again.
+sweep can see, and a row that is Sent is never sent again. A processing job sends its turn's
+answers itself (send_inline) while its time allows (jobs/budget.py), else a send job takes them.
 
 Failures are handled by Meta's code (channel/errors.py): throttling, timeouts and 5xx retry after
 4^n seconds up to `max_send_attempts`; 190 (bad token) fails at once and alerts the managers once;
@@ -244,12 +245,27 @@ def drain(contact: str) -> int:
 			)
 			if not name:
 				return sent
+			if short_of_time(settings):
+				# a processing job near its timeout: a send job of its own, rather than RQ killing
+				# this one mid-call (the row would sit in Sending until the sweep)
+				enqueue_send(name, attempt=f"late{frappe.db.get_value(MESSAGE, name, 'attempts') or 0}")
+				frappe.db.commit()
+				return sent
 			outcome = send_one(name, settings)
 			frappe.db.commit()  # the outcome of a Graph call is recorded before the next one
 			if outcome == "sent":
 				sent += 1
 			elif outcome == "wait":
 				return sent
+
+
+def short_of_time(settings) -> bool:
+	"""In a processing job (jobs/budget.py), too little is left for one send with its inline retry."""
+	spent = frappe.flags.get("whatsapp_chatbot_budget")
+	if spent is None:
+		return False
+	graph_timeout = int(settings.graph_timeout or 20)
+	return spent.left() < 2 * graph_timeout + int(settings.inline_retry_seconds or 0)
 
 
 def send_one(name: str, settings=None) -> str:

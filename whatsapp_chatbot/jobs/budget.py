@@ -38,18 +38,25 @@ class CallOptions:
 class Budget:
 	"""The time a job has left for network waits, by a monotonic clock."""
 
-	def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+	def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic, reserve: float = 0.0):
 		self.clock = clock
-		self.deadline = clock() + max(0.0, seconds)
+		self.deadline = clock() + max(0.0, seconds)  # when the turn's waits must be over
+		self.end = self.deadline + max(0.0, reserve)  # when the job is killed
 
 	@classmethod
 	def for_job(
 		cls, job_timeout: float, reserve: float = RESERVE_SECONDS, clock: Callable[[], float] = time.monotonic
 	) -> Budget:
-		return cls(job_timeout - reserve, clock)
+		reserve = min(reserve, max(0.0, job_timeout))
+		return cls(job_timeout - reserve, clock, reserve)
 
 	def remaining(self) -> float:
+		"""For the turn's waits: up to the reserve."""
 		return max(0.0, self.deadline - self.clock())
+
+	def left(self) -> float:
+		"""Until the job's end, the reserve included: for sending what the turn queued."""
+		return max(0.0, self.end - self.clock())
 
 	def wait(self, limit: float) -> float | None:
 		"""How long one wait of at most `limit` seconds may take; None when the budget is spent."""

@@ -1,9 +1,11 @@
 """Scheduled every minute: pick up what a killed worker or a flushed Redis left behind.
 
-- incoming messages still Received/Processing after `stale_after_seconds` are enqueued again,
-  unless their sender's lock is taken: a taken lock is a live worker in that sender's turn (it
-  renews the lock while it lives, and drains the sender's messages before letting go), however
-  long the turn takes; a dead worker's lock expires and its messages are picked up then;
+- incoming messages still Received/Processing after `stale_after_seconds` are enqueued again (on
+  the turn queue, jobs/queues.py), unless their sender's lock is taken: a taken lock is a live
+  worker in that sender's turn (it renews the lock while it lives, drains the sender's messages
+  before letting go and looks once more after), however long the turn takes; a dead worker's lock
+  expires and its messages are picked up then. With live workers the sweep is never what answers
+  a message: only what a killed worker or a flushed Redis left;
 - confirmed commands left Queued by a worker that died running them are failed, not run again
   (tools/confirmation.interrupted: the user is told once to check the document);
 - outgoing messages Queued whose back-off is over, or left Sending by a dead worker, are sent

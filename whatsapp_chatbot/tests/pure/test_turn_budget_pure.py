@@ -61,3 +61,13 @@ class TestBudget(unittest.TestCase):
 		self.assertFalse(spent.hand_over())
 		clock.now += 300 - budget.RESERVE_SECONDS - budget.HANDOVER_SECONDS + 1
 		self.assertTrue(spent.hand_over())
+
+	def test_the_reserve_is_left_for_the_sends(self):
+		clock = Clock()
+		spent = Budget.for_job(300, clock=clock)
+		clock.now += 300 - budget.RESERVE_SECONDS
+		self.assertEqual(spent.remaining(), 0)  # no more model calls
+		self.assertEqual(spent.left(), budget.RESERVE_SECONDS)  # the apology can still go
+		clock.now += budget.RESERVE_SECONDS
+		self.assertEqual(spent.left(), 0)
+		self.assertEqual(Budget.for_job(10, clock=clock).left(), 10)  # never past the job's end
