@@ -6,6 +6,10 @@ A step is a tool call, a final text, an HTTP error, or a function of the request
 the tool result the app sent back, as a real model would). Every request is recorded, so tests can
 check what the model was shown (tools offered, history, tool results).
 
+`latency` (and `jitter`) make every model call take what a real model takes: uniform in
+[latency - jitter, latency + jitter] seconds, slept in the request's own thread (the server is a
+ThreadingHTTPServer), so concurrent calls wait side by side, as they do at OpenAI.
+
 Pure module: standard library only.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import random
 import struct
 import threading
 import time
@@ -68,8 +73,17 @@ class _State:
 class FakeOpenAI(LocalServer):
 	path_prefix = "/v1"
 
-	def __init__(self, host: str = "127.0.0.1", port: int = 0, cached_tokens: int = 0):
+	def __init__(
+		self,
+		host: str = "127.0.0.1",
+		port: int = 0,
+		cached_tokens: int = 0,
+		latency: float = 0.0,
+		jitter: float = 0.0,
+	):
 		self.state = _State()
+		self.latency = latency  # seconds every chat completion takes (0: answers at once)
+		self.jitter = jitter
 		self.cached_tokens = cached_tokens
 		self.default = say("(no script left)")
 		self.models = ["gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini-transcribe"]  # GET /v1/models
@@ -103,6 +117,11 @@ class FakeOpenAI(LocalServer):
 		while step.respond is not None:
 			step = step.respond(request)
 		return step
+
+	def think(self) -> None:
+		"""Wait as long as a model call takes (`latency` ± `jitter`); nothing when latency is 0."""
+		if self.latency > 0:
+			time.sleep(max(0.0, random.uniform(self.latency - self.jitter, self.latency + self.jitter)))
 
 	def _completion(self, request: dict, step: Step) -> dict:
 		# text at ~4 characters a token; images by OpenAI's formula for the model and detail asked
@@ -239,6 +258,7 @@ class FakeOpenAI(LocalServer):
 						{"x-should-retry": "false"},
 					)
 				step = fake._next(request)
+				fake.think()
 				if step.delay:
 					time.sleep(step.delay)
 				if step.status:
