@@ -35,28 +35,36 @@ def for_turn(conversation: str, current_message: str, turns: int, before=None) -
 		order_by="creation desc",
 		limit=turns,
 	)
+	if not incoming:
+		return []
+	# two queries for every past turn's replies and commands (not two per turn)
+	names = [row.name for row in incoming]
+	replies: dict[str, list[str]] = {}
+	for reply in frappe.get_all(
+		MESSAGE,
+		filters={"in_reply_to_message": ("in", names), "direction": "Outgoing"},
+		fields=["in_reply_to_message", "text"],
+		order_by="creation asc",
+	):
+		replies.setdefault(reply.in_reply_to_message, []).append(reply.text)
+	commands: dict[str, list] = {}
+	for command in frappe.get_all(
+		"Chatbot Command",
+		filters={"message": ("in", names)},
+		fields=["message", "command", "arguments", "status", "result", "error"],
+		order_by="creation asc",
+	):
+		commands.setdefault(command.message, []).append(command)
 	messages: list[dict] = []
 	for row in reversed(incoming):
 		messages.append({"role": "user", "content": row.text or f"[{row.message_type}]"})
-		answer = _answer(row.name)
+		answer = _answer(replies.get(row.name, []), commands.get(row.name, []))
 		if answer:
 			messages.append({"role": "assistant", "content": answer})
 	return messages
 
 
-def _answer(message: str) -> str:
-	replies = frappe.get_all(
-		MESSAGE,
-		filters={"in_reply_to_message": message, "direction": "Outgoing"},
-		pluck="text",
-		order_by="creation asc",
-	)
-	commands = frappe.get_all(
-		"Chatbot Command",
-		filters={"message": message},
-		fields=["command", "arguments", "status", "result", "error"],
-		order_by="creation asc",
-	)
+def _answer(replies: list[str], commands: list) -> str:
 	notes = [_command_note(c) for c in commands]
 	return "\n".join([*(f"[{n}]" for n in notes), *(r for r in replies if r)])
 
