@@ -44,12 +44,16 @@ def from_message(message) -> frappe.model.document.Document:
 			contact.set(field, value)
 			changed = True
 	received = get_datetime(message.meta_timestamp or message.creation)
-	if not contact.last_inbound_at or get_datetime(contact.last_inbound_at) < received:
-		contact.last_inbound_at = received
-		changed = True
+	newer = not contact.last_inbound_at or get_datetime(contact.last_inbound_at) < received
 	if changed:
+		if newer:
+			contact.last_inbound_at = received
 		fit_to_columns(contact)
 		contact.save(ignore_permissions=True)
+	elif newer:
+		# every message moves it: bookkeeping, not an edit of the contact, so no save (its hooks
+		# and a Version row on every turn) and no new `modified`
+		contact.db_set("last_inbound_at", received, update_modified=False)
 	return contact
 
 
