@@ -44,7 +44,11 @@ class _Process:
 	def __init__(self, args: list[str], log_name: str, cwd: str | None = None):
 		self.args = args
 		self.cwd = cwd or sites_path()  # a bench's sites folder: where bench runs its processes
-		self.log_path = os.path.join(self.cwd, "..", "logs", f"whatsapp_chatbot-test-{log_name}.log")
+		# normalised by name, not by the kernel: a worker host's sites folder may be a symlink to this
+		# bench's, and "sites/.." would then be this bench, not the worker host's own logs folder
+		self.log_path = os.path.normpath(
+			os.path.join(self.cwd, "..", "logs", f"whatsapp_chatbot-test-{log_name}.log")
+		)
 		self.process: subprocess.Popen | None = None
 		self.env: dict[str, str] = {}  # added to the environment of the process
 

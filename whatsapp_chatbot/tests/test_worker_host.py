@@ -1,0 +1,408 @@
+"""Scale-out across hosts: a second bench folder (a "worker host": its own env and apps, only RQ
+workers, no web server) against this bench's MariaDB, Redis and sites folder.
+
+The webhook comes in through this bench's gunicorn (host A); turns are drained by workers on A and
+on B, each message answered once and in order per contact; a long command, a remote site through
+the SSH tunnel and a media download each run on B alone. Which host did the work is proved, not
+assumed: RQ's finished-job registry names the worker of each job (matched to the pid of the worker
+process started from B's env), and the fakes look up which process opened each connection to them.
+
+Skipped, saying why, without a worker host: $WHATSAPP_CHATBOT_WORKER_HOST (default
+/home/frappe/worker-host) with env/bin/python and a sites folder that is this bench's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import subprocess
+import threading
+import time
+import unittest
+
+import frappe
+import psutil
+import requests
+from frappe.utils.background_jobs import generate_qname, get_queue, get_redis_conn
+from rq import Worker as RQWorker
+from rq.job import Job
+
+from whatsapp_chatbot import texts
+from whatsapp_chatbot.jobs.queues import turn_queue
+from whatsapp_chatbot.tests import factories as f
+from whatsapp_chatbot.tests import media_samples as samples
+from whatsapp_chatbot.tests.fake_openai import call, from_request, say
+from whatsapp_chatbot.tests.long_task import define_slow_command
+from whatsapp_chatbot.tests.processes import WebServer, Worker, sites_path, wait_until
+from whatsapp_chatbot.tests.remote_fixture import tunnel_values
+from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
+from whatsapp_chatbot.tests.sshd import SSHServer
+
+RUN = frappe.generate_hash(length=6)
+RUN_DIGITS = f"{int(hashlib.sha256(RUN.encode()).hexdigest(), 16) % 10**6:06d}"  # in phone numbers
+HOLD = 1.0  # seconds each model call takes: long enough that both hosts' workers get turns
+REMOTE_ROLES = ["WhatsApp Chatbot User", "Sales User", "Stock User"]
+
+
+def worker_host() -> str:
+	return os.path.abspath(os.environ.get("WHATSAPP_CHATBOT_WORKER_HOST") or "/home/frappe/worker-host")
+
+
+def worker_host_missing() -> str | None:
+	"""Why there is no usable worker host here, or None."""
+	host = worker_host()
+	if not os.access(os.path.join(host, "env", "bin", "python"), os.X_OK):
+		return f"no worker host at {host} (env/bin/python missing; set $WHATSAPP_CHATBOT_WORKER_HOST)"
+	sites = os.path.join(host, "sites")
+	if not os.path.isdir(sites) or not os.path.samefile(sites, sites_path()):
+		return f"{sites} is not this bench's sites folder ({sites_path()})"
+	return None
+
+
+class Shared:
+	web: WebServer | None = None
+
+
+def setUpModule():
+	reason = worker_host_missing()
+	if reason:
+		raise unittest.SkipTest(reason)
+	# B's env runs B's code (its frappe and erpnext, never this bench's), in the environment its
+	# workers get, and names its RQ queues as this bench does: Frappe prefixes them with the bench
+	# id, which is the bench's path unless common_site_config sets `bench_id`
+	found = subprocess.run(
+		[
+			os.path.join(worker_host(), "env", "bin", "python"),
+			"-c",
+			"import frappe, erpnext; print(frappe.__file__); print(erpnext.__file__); "
+			f"frappe.init(site={frappe.local.site!r}, sites_path='.'); "
+			"from frappe.utils.background_jobs import generate_qname; print(generate_qname('short'))",
+		],
+		cwd=os.path.join(worker_host(), "sites"),
+		capture_output=True,
+		text=True,
+		timeout=60,
+	)
+	assert found.returncode == 0, found.stderr
+	*modules, queue = found.stdout.split()
+	apps = os.path.join(worker_host(), "apps") + os.sep
+	assert all(m.startswith(apps) for m in modules), f"{worker_host()} loads code from elsewhere: {modules}"
+	assert queue == generate_qname("short"), (
+		f"the worker host's workers would listen on {queue}, not {generate_qname('short')}: set the same "
+		"`bench_id` for both benches in common_site_config.json"
+	)
+	Shared.web = WebServer(workers=2, name="worker-host-web").start()
+
+
+def tearDownModule():
+	if Shared.web:
+		Shared.web.stop()
+
+
+class Callers:
+	"""Which host's process opened each connection to a fake server: the client's port, looked up
+	among the machine's TCP sockets while its request is being served, then up the process tree to
+	a worker this test started."""
+
+	def __init__(self, server, hosts: dict[int, str]):
+		self.hosts = hosts  # worker pid -> "A" or "B"
+		self.seen: list[tuple[str, str]] = []  # (path, host)
+		self.local = threading.local()
+		port = server.server.server_address[1]
+		callers = self
+
+		class Traced(server.server.RequestHandlerClass):
+			def parse_request(self):
+				parsed = super().parse_request()
+				callers.local.host = callers.host_of(self.client_address[1], port)
+				callers.seen.append((self.path, callers.local.host))
+				return parsed
+
+		self.server, self.original = server.server, server.server.RequestHandlerClass
+		server.server.RequestHandlerClass = Traced
+
+	def restore(self) -> None:
+		self.server.RequestHandlerClass = self.original
+
+	def host_of(self, client_port: int, server_port: int) -> str:
+		for connection in psutil.net_connections(kind="tcp4"):
+			if (
+				connection.laddr
+				and connection.laddr.port == client_port
+				and connection.raddr
+				and connection.raddr.port == server_port
+			):
+				return self._host_of_pid(connection.pid)
+		return "unknown"
+
+	def _host_of_pid(self, pid: int | None) -> str:
+		try:
+			process = psutil.Process(pid)
+			for each in [process, *process.parents()]:  # the job's work-horse is forked by the worker
+				if each.pid in self.hosts:
+					return self.hosts[each.pid]
+			return f"other ({' '.join(process.cmdline())[:80]})"
+		except (psutil.Error, TypeError, ValueError):
+			return "unknown"
+
+
+def last_user_text(request: dict) -> str:
+	[content] = [m.get("content") for m in request.get("messages", []) if m.get("role") == "user"][-1:]
+	if isinstance(content, list):
+		return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+	return content or ""
+
+
+class WorkerHostTestCase(f.InterpreterTestCase):
+	def setUp(self):
+		super().setUp()
+		self.hosts: dict[int, str] = {}  # worker pid -> host, for Callers
+		self.worker_names: dict[str, str] = {}  # RQ worker name -> host
+		self.model_calls = Callers(self.openai, self.hosts)
+		self.graph_calls = Callers(self.graph, self.hosts)
+		self.turns: list[tuple[str, str]] = []  # (what the person said, host of the model call)
+		self.openai.default = from_request(self.echo)
+
+	def tearDown(self):
+		self.openai.default = say("(no script left)")
+		self.model_calls.restore()
+		self.graph_calls.restore()
+		super().tearDown()
+
+	def echo(self, request: dict):
+		"""The model's answer: what it was told, after HOLD seconds, noting which host asked."""
+		text = last_user_text(request)
+		self.turns.append((text, getattr(self.model_calls.local, "host", "unknown")))
+		return say(f"eco: {text}", delay=HOLD)
+
+	def worker(self, host: str, queues: str) -> Worker:
+		"""A worker on host A (this bench) or B (the worker host), started and registered with RQ."""
+		process = Worker(queues, name=f"worker-host-{host}", bench=worker_host() if host == "B" else None)
+		process.start()
+		self.addCleanup(process.stop)
+		registered = wait_until(
+			lambda: [w for w in RQWorker.all(connection=get_redis_conn()) if w.pid == process.process.pid],
+			timeout=60,
+		)
+		self.hosts[process.process.pid] = host
+		self.worker_names[registered[0].name] = host
+		return process
+
+	def hosts_of_jobs(self, queue: str, marker: str) -> dict[str, str]:
+		"""Job id -> host of the worker that finished it, for this site's jobs whose id holds `marker`,
+		once none of them is queued or running (a reply reaches Meta before its job is over)."""
+		rq_queue, site = get_queue(queue), f"{frappe.local.site}::"
+
+		def ours(ids) -> list[str]:
+			return [i for i in ids if i.startswith(site) and marker in i]
+
+		wait_until(
+			lambda: (
+				ours(rq_queue.finished_job_registry.get_job_ids())
+				and not ours(rq_queue.get_job_ids() + rq_queue.started_job_registry.get_job_ids())
+			),
+			timeout=60,
+		)
+		done = {}
+		ids = ours(rq_queue.finished_job_registry.get_job_ids())
+		for job in Job.fetch_many(ids, connection=get_redis_conn()):
+			if job is not None:
+				done[job.id] = self.worker_names.get(job.worker_name, f"other worker {job.worker_name}")
+		return done
+
+	def deliver(self, body: dict) -> None:
+		raw, headers = f.signed(body)
+		response = Shared.web.post_webhook(raw, headers)
+		self.assertEqual((response.status_code, response.text), (200, "OK"))
+
+	def replies_to(self, wa_id: str) -> list[str]:
+		return [
+			m["text"]["body"]
+			for m in self.graph.sent_messages()
+			if m.get("to") == wa_id and m.get("type") == "text"
+		]
+
+
+class TestTurnsOnTwoHosts(WorkerHostTestCase):
+	def test_every_message_answered_once_in_order_by_workers_on_both_hosts(self):
+		contacts = [f"52199{RUN_DIGITS}{i:02d}" for i in range(4)]
+		for wa_id in contacts:
+			f.make_contact(wa_id, user=self.sales)
+		# some of a contact's messages back to back (its second waits for its first turn), some mixed
+		order = [0, 0, 1, 2, 1, 1, 3, 2, 0, 3, 3, 2]
+		said = {wa_id: [] for wa_id in contacts}
+		queue = turn_queue()
+		self.worker("A", queue)
+		self.worker("B", queue)
+		for index, who in enumerate(order):
+			wa_id = contacts[who]
+			text = f"mensaje {index} de {who} {RUN}"
+			said[wa_id].append(text)
+			self.deliver(f.text_webhook(text, wa_id=wa_id, wamid=f"wamid.WH{RUN}{index:02d}"))
+		self.graph.wait_for(
+			lambda g: sum(len(self.replies_to(w)) for w in contacts) >= len(order), timeout=180
+		)
+		for wa_id in contacts:
+			f.settled(wa_id, timeout=60)
+		time.sleep(2)  # anything answered twice would arrive now
+		finished = self.hosts_of_jobs(queue, f"whatsapp_chatbot:process:wamid.WH{RUN}")
+
+		for wa_id in contacts:  # once each, in the order the contact wrote
+			self.assertEqual(self.replies_to(wa_id), [f"eco: {t}" for t in said[wa_id]], wa_id)
+		frappe.db.rollback()
+		incoming = [r for r in f.rows("Incoming") if r.wamid.startswith(f"wamid.WH{RUN}")]
+		self.assertEqual([(r.status, r.attempts) for r in incoming], [("Answered", 1)] * len(order))
+		# one model call per message, and the turns ran on both hosts
+		self.assertEqual(sorted(t for t, _ in self.turns), sorted(t for ts in said.values() for t in ts))
+		self.assertEqual({host for _, host in self.turns}, {"A", "B"}, self.turns)
+		self.assertEqual(set(finished.values()), {"A", "B"}, finished)
+
+
+class TestLongCommandOnWorkerHost(WorkerHostTestCase):
+	settings = {"progress_interval_seconds": 1}
+
+	def test_started_reported_and_delivered_from_host_b(self):
+		slow = define_slow_command(self.addCleanup)
+		self.openai.script(call(slow, {"steps": 14, "seconds": 1}))
+		self.worker("A", turn_queue())  # the turn that starts it; the long queue only on B
+		self.worker("B", "long")
+		self.deliver(f.text_webhook(f"haz el proceso lento {RUN}", wa_id=self.MX))
+		self.graph.wait_for(lambda g: "Done: 14 steps." in self.replies_to(self.MX), timeout=240)
+
+		frappe.db.rollback()
+		command = frappe.get_last_doc("Chatbot Command", filters={"contact": self.sales_contact.name})
+		self.assertEqual((command.status, command.progress, command.kind), ("Succeeded", 100, "Long"))
+		bodies = self.replies_to(self.MX)
+		self.assertEqual(bodies[0], texts.text("working", "es", ref=command.name))
+		self.assertTrue([b for b in bodies if "% listo" in b and command.name in b], bodies)
+		self.assertEqual(bodies[-1], "Done: 14 steps.")
+		self.assertEqual(
+			self.hosts_of_jobs("long", command.name), {f"{frappe.local.site}::{command.name}": "B"}
+		)
+
+
+class TestRemoteSiteFromWorkerHost(WorkerHostTestCase):
+	@classmethod
+	def setUpClass(cls):
+		skip_unless_remote(sshd=True)
+		super().setUpClass()
+		cls.sshd = SSHServer([("127.0.0.1", Shared.web.port)]).start()
+		cls.addClassCleanup(cls.sshd.cleanup)
+		email = f"worker-host-{RUN}@example.com"
+		cls.addClassCleanup(
+			on_site, REMOTE_SITE, "whatsapp_chatbot.tests.remote_users.drop_user", email=email
+		)
+		cls.key = on_site(
+			REMOTE_SITE, "whatsapp_chatbot.tests.remote_users.make_api_user", email=email, roles=REMOTE_ROLES
+		)
+
+	def tearDown(self):
+		frappe.db.delete("Chatbot Remote Access", {"remote_site": self.site})
+		frappe.db.delete("Chatbot Remote Site", self.site)
+		frappe.db.commit()
+		super().tearDown()
+
+	def test_a_command_on_a_tunnelled_site_runs_from_host_b(self):
+		self.site = f"wh-tunnel-{RUN}"
+		frappe.get_doc(
+			{
+				"doctype": "Chatbot Remote Site",
+				"site_name": self.site,
+				"base_url": f"http://{REMOTE_SITE}:{Shared.web.port}",
+				"enabled": 1,
+				"timeout": 10,
+				**tunnel_values(self.sshd, Shared.web.port),  # the host key pinned
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{
+				"doctype": "Chatbot Remote Access",
+				"contact": self.sales_contact.name,
+				"remote_site": self.site,
+				"api_key": self.key["api_key"],
+				"api_secret": self.key["api_secret"],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		logins, channels = self.sshd.accepted_logins(), len(self.sshd.forwarded_channels(Shared.web.port))
+		self.worker("B", turn_queue())  # the only worker: the turn, and its tunnel, are B's
+		wamid = f"wamid.WHT{RUN}"
+		self.deliver(
+			f.text_webhook(
+				f"/find_documents doctype=Customer count_only=true site={self.site}", self.MX, wamid
+			)
+		)
+		[reply] = self.graph.wait_for(lambda g: self.replies_to(self.MX), timeout=120)
+
+		frappe.db.rollback()
+		command = frappe.get_last_doc("Chatbot Command", filters={"contact": self.sales_contact.name})
+		self.assertEqual((command.status, command.remote_site), ("Succeeded", self.site), command.error)
+		self.assertTrue(reply)
+		self.assertGreaterEqual(self.sshd.accepted_logins() - logins, 1)
+		self.assertGreaterEqual(len(self.sshd.forwarded_channels(Shared.web.port)) - channels, 1)
+		self.assertEqual(set(self.hosts_of_jobs(turn_queue(), wamid).values()), {"B"})
+		self.assertEqual({host for _, host in self.graph_calls.seen}, {"B"}, self.graph_calls.seen)
+
+
+class TestMediaOnWorkerHost(WorkerHostTestCase):
+	def setUp(self):
+		super().setUp()
+		self.manager = f"wh-manager-{RUN}@example.com"
+		self.password = frappe.generate_hash(length=16)
+		f.make_manager(self.manager)
+		from frappe.utils.password import update_password
+
+		update_password(self.manager, self.password)
+		frappe.db.commit()
+
+	def tearDown(self):
+		frappe.delete_doc("User", self.manager, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDown()
+
+	def test_a_document_fetched_on_host_b_is_served_by_host_a(self):
+		content = samples.text_pdf([[f"Pedido {RUN}", "Total: 10.00 MXN"]])
+		media_id = "".join(ch for ch in f"{time.time_ns()}{RUN_DIGITS}" if ch.isdigit())[:18]
+		self.graph.add_media(media_id, content, "application/pdf")
+		body = f.text_webhook("", wa_id=self.MX, wamid=f"wamid.WHM{RUN}")
+		message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+		message.pop("text")
+		message["type"] = "document"
+		message["document"] = {
+			"mime_type": "application/pdf",
+			"sha256": base64.b64encode(hashlib.sha256(content).digest()).decode(),
+			"id": media_id,
+			"filename": f"pedido-{RUN}.pdf",
+		}
+		self.worker("B", turn_queue())  # the only worker: the download is B's
+		self.deliver(body)
+		self.graph.wait_for(lambda g: self.replies_to(self.MX), timeout=120)
+
+		frappe.db.rollback()
+		[incoming] = f.rows("Incoming", wamid=f"wamid.WHM{RUN}")
+		self.assertEqual(incoming.status, "Answered")
+		stored = frappe.get_doc(
+			"File", {"attached_to_doctype": "Chatbot Message", "attached_to_name": incoming.name}
+		)
+		self.assertEqual((stored.is_private, stored.file_url), (1, incoming.media_file))
+		on_disk = os.path.realpath(stored.get_full_path())
+		private = os.path.realpath(os.path.join(sites_path(), frappe.local.site, "private", "files"))
+		self.assertTrue(on_disk.startswith(private + os.sep), on_disk)  # the shared sites folder
+		downloads = [host for path, host in self.graph_calls.seen if media_id in path]
+		self.assertTrue(downloads, self.graph_calls.seen)
+		self.assertEqual(set(downloads), {"B"}, self.graph_calls.seen)
+
+		url = Shared.web.base_url + stored.file_url
+		self.assertEqual(requests.get(url, headers=Shared.web.headers(), timeout=30).status_code, 403)
+		manager = requests.Session()
+		login = manager.post(
+			Shared.web.base_url + "/api/method/login",
+			data={"usr": self.manager, "pwd": self.password},
+			headers=Shared.web.headers(),
+			timeout=30,
+		)
+		self.assertEqual(login.status_code, 200, login.text)
+		served = manager.get(url, headers=Shared.web.headers(), timeout=30)
+		self.assertEqual(served.status_code, 200)
+		self.assertEqual(served.content, content)
