@@ -50,17 +50,24 @@ FRAMEWORK = (
 
 
 def worker_parent() -> None:
+	"""Never fails: a worker that could not preload still works (its jobs import what they use)."""
 	for name in FRAMEWORK:
 		_import(name)
-	app_modules()
-	doc_event_handlers()
+	for stage in (app_modules, doc_event_handlers, _ours):
+		try:
+			stage()
+		except Exception as error:  # said in the worker's log, never a reason not to start
+			print(f"whatsapp_chatbot: worker preload {stage.__name__} failed: {error!r}", file=sys.stderr)
+
+
+def _ours() -> None:
 	from whatsapp_chatbot import msgids
 	from whatsapp_chatbot.charts import render
 	from whatsapp_chatbot.interpreter import client
 
 	render.preload()  # matplotlib and its fonts
 	msgids.catalogue()  # the bot's sentences, read from its code (about 0.27 s)
-	client.preload()  # the process's HTTP client for OpenAI (its TLS context: ~30 ms)
+	client.preload()  # the process's HTTP client for OpenAI, and the SDK's first-use work
 
 
 def app_modules() -> None:
@@ -84,17 +91,21 @@ def doc_event_handlers() -> None:
 	save ("*"), or on the app's own DocTypes: each save of a turn imports them otherwise."""
 	import frappe
 
+	events = []
 	try:
-		with frappe.init_site():
-			events = frappe.get_hooks("doc_events") or {}
-	except Exception:  # no site config to read: nothing to preload, the jobs import what they use
+		with frappe.init_site():  # no site: each app's own hooks (the installed apps need a database)
+			for app in frappe.get_all_apps(with_internal_apps=False):
+				events.append(frappe.get_hooks("doc_events", app_name=app) or {})
+	except Exception:  # no bench config to read: the jobs import what they use
 		return
-	for doctype, handlers in events.items():
-		if doctype != "*" and not doctype.startswith(("Chatbot ", "WhatsApp Chatbot")):
-			continue
-		for paths in handlers.values():
-			for path in paths if isinstance(paths, list | tuple) else [paths]:
-				_import(str(path).rsplit(".", 1)[0])
+	for doctypes in events:
+		for doctype, handlers in doctypes.items():
+			names = doctype if isinstance(doctype, list | tuple) else [doctype]
+			if not any(n == "*" or str(n).startswith(("Chatbot ", "WhatsApp Chatbot")) for n in names):
+				continue
+			for paths in handlers.values():
+				for path in paths if isinstance(paths, list | tuple) else [paths]:
+					_import(str(path).rsplit(".", 1)[0])
 
 
 def _import(name: str) -> None:
