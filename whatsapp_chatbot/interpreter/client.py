@@ -8,7 +8,6 @@ the tests' stand-in). OpenAI keeps it "supported indefinitely".
 
 from __future__ import annotations
 
-import importlib
 import os
 
 import openai
@@ -70,88 +69,97 @@ def preload() -> None:
 
 
 def warm_up() -> None:
-	"""A tool call and a final answer, as a turn asks for them, answered in this process (no
-	network): the SDK builds its request transformers and response models on first use, about
-	0.1 s, which every forked job paid again."""
-	# the HTTP library the SDK is built on (httpx, or a fork of it under another name)
-	httpx = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.split(".")[0])
+	"""A tool call and a final answer, as a turn asks for them, answered by a server of this
+	process on loopback (nothing leaves the machine): the SDK builds its request transformers and
+	response models on first use, and the HTTP transport imports its connection modules on the
+	first connection, about 0.1 s that every forked job paid again."""
+	import json
+	import threading
+	from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 	calls = iter(range(2))
 
-	def answer(request):
-		first = next(calls, 1) == 0
-		message = (
+	class Answer(BaseHTTPRequestHandler):
+		protocol_version = "HTTP/1.1"
+
+		def log_message(self, *args):
+			pass
+
+		def do_POST(self):
+			self.rfile.read(int(self.headers.get("Content-Length") or 0))
+			first = next(calls, 1) == 0
+			call = {"id": "call_1", "type": "function", "function": {"name": "a_tool", "arguments": "{}"}}
+			message = {"role": "assistant", "content": None if first else "ok", "refusal": None}
+			if first:
+				message["tool_calls"] = [call]
+			body = json.dumps(
+				{
+					"id": "chatcmpl-preload",
+					"object": "chat.completion",
+					"created": 0,
+					"model": "preload",
+					"choices": [
+						{
+							"index": 0,
+							"message": message,
+							"finish_reason": "tool_calls" if first else "stop",
+							"logprobs": None,
+						}
+					],
+					"usage": {
+						"prompt_tokens": 1,
+						"completion_tokens": 1,
+						"total_tokens": 2,
+						"prompt_tokens_details": {"cached_tokens": 0},
+					},
+				}
+			).encode()
+			self.send_response(200)
+			self.send_header("Content-Type", "application/json")
+			self.send_header("Content-Length", str(len(body)))
+			self.end_headers()
+			self.wfile.write(body)
+
+	server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+	thread = threading.Thread(target=server.serve_forever, daemon=True)
+	thread.start()
+	# a client of its own: the process's shared one stays unused, so its work-horses may take it
+	client = openai.OpenAI(
+		api_key="-", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", max_retries=0, timeout=10
+	)
+	try:
+		tool = {
+			"type": "function",
+			"function": {
+				"name": "a_tool",
+				"description": "-",
+				"parameters": {"type": "object", "properties": {"x": {"type": ["string", "null"]}}},
+			},
+		}
+		messages = [{"role": "system", "content": "-"}, {"role": "user", "content": "-"}]
+		reply = (
+			client.chat.completions.create(
+				model="preload", messages=messages, tools=[tool], parallel_tool_calls=False
+			)
+			.choices[0]
+			.message
+		)
+		messages += [
 			{
 				"role": "assistant",
-				"content": None,
+				"content": reply.content,
 				"tool_calls": [
-					{"id": "call_1", "type": "function", "function": {"name": "a_tool", "arguments": "{}"}}
+					{"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": "{}"}}
+					for c in reply.tool_calls or []
 				],
-			}
-			if first
-			else {"role": "assistant", "content": "ok", "refusal": None}
-		)
-		return httpx.Response(
-			200,
-			json={
-				"id": "chatcmpl-preload",
-				"object": "chat.completion",
-				"created": 0,
-				"model": "preload",
-				"choices": [
-					{
-						"index": 0,
-						"message": message,
-						"finish_reason": "tool_calls" if first else "stop",
-						"logprobs": None,
-					}
-				],
-				"usage": {
-					"prompt_tokens": 1,
-					"completion_tokens": 1,
-					"total_tokens": 2,
-					"prompt_tokens_details": {"cached_tokens": 0},
-				},
 			},
-		)
-
-	client = openai.OpenAI(
-		api_key="-",
-		base_url="http://preload.invalid/v1",
-		max_retries=0,
-		http_client=openai.DefaultHttpxClient(transport=httpx.MockTransport(answer)),
-	)
-	tool = {
-		"type": "function",
-		"function": {
-			"name": "a_tool",
-			"description": "-",
-			"parameters": {"type": "object", "properties": {"x": {"type": ["string", "null"]}}},
-		},
-	}
-	messages = [{"role": "system", "content": "-"}, {"role": "user", "content": "-"}]
-	reply = (
+			{"role": "tool", "tool_call_id": "call_1", "content": "{}"},
+		]
 		client.chat.completions.create(
 			model="preload", messages=messages, tools=[tool], parallel_tool_calls=False
 		)
-		.choices[0]
-		.message
-	)
-	messages += [
-		{
-			"role": "assistant",
-			"content": reply.content,
-			"tool_calls": [
-				{"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": "{}"}}
-				for c in reply.tool_calls or []
-			],
-		},
-		{"role": "tool", "tool_call_id": "call_1", "content": "{}"},
-	]
-	client.chat.completions.create(
-		model="preload", messages=messages, tools=[tool], parallel_tool_calls=False
-	)
-	client.close()
-
-
-def is_configured() -> bool:
-	return bool(secret("openai_api_key"))
+	finally:
+		client.close()
+		server.shutdown()
+		server.server_close()
+		thread.join(5)
