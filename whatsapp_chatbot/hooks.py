@@ -39,6 +39,12 @@ doc_events = {"Workflow Action": {"after_insert": "whatsapp_chatbot.approvals.tr
 # from being deleted: the messages stay as the chat's record, their link pointing at nothing
 ignore_links_on_delete = ["Chatbot Approval", "Chatbot Message"]
 
+# Background jobs
+# ---------------
+# each turn's queue wait and duration, for the busy notice and the Desk (channel/backlog.py)
+before_job = ["whatsapp_chatbot.channel.backlog.before_job"]
+after_job = ["whatsapp_chatbot.channel.backlog.after_job"]
+
 # Tests
 # -----
 before_tests = "whatsapp_chatbot.install.before_tests"

@@ -42,6 +42,8 @@ TEXTS: dict[str, str] = {
 	"media_not_downloaded": "Sorry, I couldn't download what you sent from WhatsApp, so I didn't keep it. Please send it again, or write it.",
 	"media_pdf_locked": "That PDF is protected with a password. Please send it without the password, or a photo of it.",
 	"working": "⏳ Working on it (ref {ref}). I'll tell you how it goes.",
+	# a burst: the turn queue takes longer than the Settings' threshold to drain (channel/backlog.py)
+	"busy": "⏳ Many requests right now: your answer is coming in a few minutes.",
 	"progress": "⏳ {ref}: {percent}% done{note}",
 	"long_failed": "Sorry, {ref} did not finish ({reason}). You can ask again.",
 	"long_cancelled": "Stopped {ref}. Nothing more will be sent.",

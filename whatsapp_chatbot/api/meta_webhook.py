@@ -6,6 +6,8 @@ of the batch is kept and acknowledged (a redelivery would fail the same way); on
 database error asks Meta to deliver the batch again.
 Answers are bare werkzeug Responses because Meta reads the body (the challenge) and the status,
 not Frappe's {"message": ...} envelope.
+When the turn queue is backed up, the senders of the stored messages are told their answer is
+coming (channel/backlog.py: a queued message, sent by a job; it never fails the request).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hmac
 import frappe
 from werkzeug.wrappers import Response
 
-from whatsapp_chatbot.channel import inbox, signature
+from whatsapp_chatbot.channel import backlog, inbox, signature
 from whatsapp_chatbot.channel.payload import MAX_BODY_BYTES, PayloadError, parse_webhook
 from whatsapp_chatbot.channel.settings import secret
 
@@ -55,7 +57,9 @@ def receive() -> Response:
 		parsed = parse_webhook(body)
 	except PayloadError as error:
 		return _plain(f"Bad Request: {error}", 400)
-	if inbox.store(parsed).retry:
+	stored = inbox.store(parsed)
+	backlog.tell_waiting(stored.messages)  # those stored are waiting, whether or not Meta retries
+	if stored.retry:
 		return _plain("Service Unavailable", 503)
 	return _plain("OK", 200)
 
