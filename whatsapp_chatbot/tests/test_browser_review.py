@@ -12,7 +12,7 @@ from contextlib import redirect_stderr
 import frappe
 from frappe.utils import now_datetime, today
 
-from whatsapp_chatbot.channel import contacts, outbox, outgoing
+from whatsapp_chatbot.channel import backlog, contacts, outbox, outgoing
 from whatsapp_chatbot.permissions import MANAGER_ROLE
 from whatsapp_chatbot.tests import browser
 from whatsapp_chatbot.tests import factories as f
@@ -21,7 +21,7 @@ from whatsapp_chatbot.tests.long_task import define_slow_command
 from whatsapp_chatbot.tests.processes import Worker, wait_until
 
 RUN = frappe.generate_hash(length=6)
-WORKSPACE_CARDS = 8
+WORKSPACE_CARDS = 10
 
 
 def new_number() -> str:
@@ -59,6 +59,7 @@ class TestDeskReview(BrowserTestCase):
 		self._incoming(conversation.name, "hola", prompt_tokens=1200, completion_tokens=300, cost=0.25)
 		self._command(conversation.name, status="Awaiting Confirmation", kind="Write", command="create_todo")
 		self._command(conversation.name, status="Failed", error="ToDo: not permitted")
+		waiting_before = backlog.queue().count  # no worker here: the queue only grows
 		page = self.browser.open("/app/whatsapp-chatbot", ready=".number-widget-box")
 		self.browser.wait_until(
 			"(n) => document.querySelectorAll('.number-widget-box .widget-content .number').length >= n",
@@ -94,6 +95,10 @@ class TestDeskReview(BrowserTestCase):
 		)
 		self.assertGreaterEqual(by_title["Failures Today"], 1)  # messages and commands
 		self.assertGreaterEqual(by_title["Tokens This Month"], 1500)
+		# the turn queue's cards (Custom, api/turn_queue.py): no worker runs here, nothing was measured
+		self.assertLessEqual(waiting_before, by_title["Turns Waiting"])
+		self.assertLessEqual(by_title["Turns Waiting"], backlog.queue().count)
+		self.assertEqual(by_title["Turn Wait p50 (s)"], 0)  # set-up cleared what workers measured
 		self.browser.wait_for(".widget.dashboard-widget-box .chart-container, .frappe-chart", timeout=30)
 		self.assertTrue(
 			by_title["Estimated Cost This Month"] >= 0 and "$" in dict(cards)["Estimated Cost This Month"]

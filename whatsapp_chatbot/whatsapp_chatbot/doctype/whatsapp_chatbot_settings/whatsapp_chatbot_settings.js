@@ -2,6 +2,7 @@
 // For license information, please see license.txt
 
 const SETUP = "whatsapp_chatbot.api.setup";
+const TURN_QUEUE = "whatsapp_chatbot.api.turn_queue";
 
 frappe.ui.form.on("WhatsApp Chatbot Settings", {
 	refresh(frm) {
@@ -20,8 +21,21 @@ frappe.ui.form.on("WhatsApp Chatbot Settings", {
 		frm.add_custom_button(__("Test OpenAI"), () => run_check(frm, "test_openai"), group);
 		frm.add_custom_button(__("Create the app's templates"), () => create_app_templates(frm), group);
 		add_copy_button(frm);
+		show_turn_queue(frm);
 	},
 });
+
+async function show_turn_queue(frm) {
+	// read-only figures of the queue the turns wait in (channel/backlog.py); the HTML field is ours
+	const status = await frappe.xcall(`${TURN_QUEUE}.status`);
+	if (!status.workers) {
+		frm.dashboard.add_indicator(__("No worker serves the turn queue {0}", [frappe.utils.escape_html(status.queue)]), "red");
+	}
+	const seconds = (value) => (value === null || value === undefined ? "—" : format_number(value, null, 1));
+	frm.get_field("turn_queue_status").$wrapper.html(
+		frappe.render_template("whatsapp_chatbot_settings_queue", { status, seconds })
+	);
+}
 
 function copy_webhook_url(frm) {
 	if (frm.doc.webhook_url) frappe.utils.copy_to_clipboard(frm.doc.webhook_url);
