@@ -29,7 +29,10 @@ async function show_turn_queue(frm) {
 	// read-only figures of the queue the turns wait in (channel/backlog.py); the HTML field is ours
 	const status = await frappe.xcall(`${TURN_QUEUE}.status`);
 	if (!status.workers) {
-		frm.dashboard.add_indicator(__("No worker serves the turn queue {0}", [frappe.utils.escape_html(status.queue)]), "red");
+		frm.dashboard.add_indicator(
+			__("No worker serves the turn queue {0}", [frappe.utils.escape_html(status.queue)]),
+			"red"
+		);
 	}
 	const seconds = (value) => (value === null || value === undefined ? "—" : format_number(value, null, 1));
 	frm.get_field("turn_queue_status").$wrapper.html(
