@@ -43,6 +43,10 @@ def make_client(settings, api_key: str | None = None) -> openai.OpenAI:
 	)
 
 
+def is_configured() -> bool:
+	return bool(secret("openai_api_key"))
+
+
 def http_client() -> openai.DefaultHttpxClient:
 	"""One HTTP client per process, with the SDK's defaults. Building one loads the system's CA
 	certificates into a new TLS context: about 30 ms, which every turn paid when each built its own.
