@@ -18,8 +18,9 @@ JOB = "whatsapp_chatbot.jobs.process_message.process_message"
 def stand_ins(latency: float = 0.0, jitter: float = 0.0, graph_latency: float = 0.0, on_reply=None):
 	"""The Graph and OpenAI stand-ins, and the Settings pointing at them. Each turn is a read command:
 	the model calls stock_balance, gets its result and answers with the tag of the message it
-	answers (so replies can be matched to what they answer). `on_reply(tag, at)` is called in the
-	Graph stand-in's thread for every text message sent (at: its arrival, time.time())."""
+	answers (so replies can be matched to what they answer). `on_reply(tag, at, to)` is called in
+	the Graph stand-in's thread for every text message sent (at: its arrival, time.time(); tag None
+	for a text without one, such as the apology of a failed turn)."""
 	from whatsapp_chatbot.tests import factories as f
 	from whatsapp_chatbot.tests.fake_graph import FakeGraph
 	from whatsapp_chatbot.tests.fake_openai import FakeOpenAI, call, from_request, say
@@ -29,7 +30,7 @@ def stand_ins(latency: float = 0.0, jitter: float = 0.0, graph_latency: float = 
 			super()._record(recorded)
 			body = recorded.json or {}
 			if on_reply and body.get("_ok") and body.get("type") == "text":
-				on_reply(answered_tag(body), recorded.at)
+				on_reply(answered_tag(body), recorded.at, body.get("to"))
 
 	graph = Graph(access_token=f.ACCESS_TOKEN)
 	graph.delay = graph_latency
