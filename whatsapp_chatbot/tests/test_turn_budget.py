@@ -109,3 +109,20 @@ class TestTurnBudget(f.InterpreterTestCase):
 			[s["text"]["body"] for s in self.graph.sent_messages()],
 			[texts.text("assistant_unavailable", "es")],
 		)
+
+	def test_a_job_short_of_time_hands_the_next_message_to_a_fresh_job(self):
+		"""Every job runs one turn; the contact's next message goes to a job of its own when less
+		than a turn's worth of time is left, in order and answered once."""
+		AppQueue(self, timeout=budget.RESERVE_SECONDS + budget.HANDOVER_SECONDS - 1)
+		self.addCleanup(lambda: [job.delete() for job in app_jobs(queues.APP_QUEUE)])
+		self.openai.script(say("uno"), say("dos"))
+		run = frappe.generate_hash(length=6)
+		for text in (f"primero {run}", f"segundo {run}"):
+			self.post(f.text_webhook(text, wa_id=self.MX))
+		ran = f.run_jobs(queues=(queues.APP_QUEUE,))
+		self.assertTrue(any(job_id.endswith(":next0") for job_id in ran), ran)
+		self.assertEqual(
+			[(r.text, r.status, r.attempts) for r in f.rows("Incoming")],
+			[(f"primero {run}", "Answered", 1), (f"segundo {run}", "Answered", 1)],
+		)
+		self.assertEqual([s["text"]["body"] for s in self.graph.sent_messages()], ["uno", "dos"])
