@@ -296,7 +296,7 @@ def replies(graph, numbers: set) -> tuple[collections.Counter, dict, collections
 	return counts, order, other
 
 
-def clean(like: str, numbers: tuple, contacts: list[str], run: str) -> None:
+def clean(like: str, numbers: tuple, contacts: list[str]) -> None:
 	import frappe
 	from frappe.utils.background_jobs import get_queue
 
@@ -311,10 +311,11 @@ def clean(like: str, numbers: tuple, contacts: list[str], run: str) -> None:
 			frappe.db.delete(doctype, {"contact": ("in", contacts)})
 		frappe.db.delete("Chatbot Contact", {"name": ("in", contacts)})
 	frappe.db.commit()
-	for name in dict.fromkeys((turn_queue(), "short")):  # jobs that died with their worker
+	# jobs that died with their worker (RQ files some only after the run, so earlier runs' too)
+	for name in dict.fromkeys((turn_queue(), "short")):
 		registry = get_queue(name).failed_job_registry
 		for job_id in registry.get_job_ids():
-			if f"SOAK.{run}-" in job_id:
+			if "whatsapp_chatbot:process:wamid.SOAK." in job_id:
 				registry.remove(job_id, delete_job=True)
 
 
@@ -562,7 +563,7 @@ class Soak:
 		except Exception as error:  # the figures stand; say what could not be put back
 			print(f"could not restore the Settings: {error}")
 		if not self.args.keep:
-			clean(self.like, self.numbers, self.contacts, self.run)
+			clean(self.like, self.numbers, self.contacts)
 
 
 def main():
