@@ -54,6 +54,8 @@ def worker_host_missing() -> str | None:
 	host = worker_host()
 	if not os.access(os.path.join(host, "env", "bin", "python"), os.X_OK):
 		return f"no worker host at {host} (env/bin/python missing; set $WHATSAPP_CHATBOT_WORKER_HOST)"
+	if os.path.samefile(host, os.path.dirname(sites_path())):
+		return f"{host} is this bench itself, not a second bench folder"
 	sites = os.path.join(host, "sites")
 	if not os.path.isdir(sites) or not os.path.samefile(sites, sites_path()):
 		return f"{sites} is not this bench's sites folder ({sites_path()})"
@@ -368,13 +370,9 @@ class TestMediaOnWorkerHost(WorkerHostTestCase):
 		body = f.text_webhook("", wa_id=self.MX, wamid=f"wamid.WHM{RUN}")
 		message = body["entry"][0]["changes"][0]["value"]["messages"][0]
 		message.pop("text")
-		message["type"] = "document"
-		message["document"] = {
-			"mime_type": "application/pdf",
-			"sha256": base64.b64encode(hashlib.sha256(content).digest()).decode(),
-			"id": media_id,
-			"filename": f"pedido-{RUN}.pdf",
-		}
+		digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+		message.update(type="document", document={"mime_type": "application/pdf", "sha256": digest})
+		message["document"].update(id=media_id, filename=f"pedido-{RUN}.pdf")
 		self.worker("B", turn_queue())  # the only worker: the download is B's
 		self.deliver(body)
 		self.graph.wait_for(lambda g: self.replies_to(self.MX), timeout=120)
@@ -389,9 +387,9 @@ class TestMediaOnWorkerHost(WorkerHostTestCase):
 		on_disk = os.path.realpath(stored.get_full_path())
 		private = os.path.realpath(os.path.join(sites_path(), frappe.local.site, "private", "files"))
 		self.assertTrue(on_disk.startswith(private + os.sep), on_disk)  # the shared sites folder
-		downloads = [host for path, host in self.graph_calls.seen if media_id in path]
-		self.assertTrue(downloads, self.graph_calls.seen)
-		self.assertEqual(set(downloads), {"B"}, self.graph_calls.seen)
+		downloads = {host for path, host in self.graph_calls.seen if media_id in path}
+		self.assertEqual(downloads, {"B"}, self.graph_calls.seen)  # the lookup and the bytes, from B
+		self.assertEqual(set(self.hosts_of_jobs(turn_queue(), f"wamid.WHM{RUN}").values()), {"B"})
 
 		url = Shared.web.base_url + stored.file_url
 		self.assertEqual(requests.get(url, headers=Shared.web.headers(), timeout=30).status_code, 403)
