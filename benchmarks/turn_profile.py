@@ -225,13 +225,9 @@ def main():
 			job = Job.fetch(f"{frappe.local.site}::whatsapp_chatbot:process:{wamid}:0", connection=connection)
 			Queue(job.origin, connection=connection).remove(job)
 			private.enqueue_job(job)
-			wait_until(
-				lambda w=wamid: (
-					frappe.db.get_value("Chatbot Message", {"wamid": w}, "status")
-					not in ("Received", "Processing")
-				),
-				timeout=60,
-			)
+			# until its job has ended, not just its message: a job still draining would answer the
+			# next message itself, and the next job would find nothing to do
+			wait_until(lambda j=job: j.get_status(refresh=True) in ("finished", "failed"), timeout=60)
 		if parent.wait(120):
 			raise SystemExit(f"the worker parent failed ({parent.returncode})")
 		with open(os.path.join(out, "results.json")) as file:
