@@ -66,9 +66,14 @@ class Shared:
 	web: WebServer | None = None
 
 
+# printed before the reason when these tests are skipped; .ci/run counts it for its summary
+SKIP_MARKER = "WHATSAPP_CHATBOT_WORKER_HOST_TESTS_SKIPPED:"
+
+
 def setUpModule():
 	reason = worker_host_missing()
 	if reason:
+		print(SKIP_MARKER, reason)
 		raise unittest.SkipTest(reason)
 	# B's env runs B's code (its frappe and erpnext, never this bench's), in the environment its
 	# workers get, and names its RQ queues as this bench does: Frappe prefixes them with the bench
