@@ -15,10 +15,15 @@ For each mode and number of workers:
   answered (more than the workers can take); turns/s = replies/s over the steady part;
 - a run at 70 % of that capacity (Poisson arrivals, spread over the contacts): reply latency
   (webhook POST → reply at the Graph stand-in) p50/p99; queue wait p50/p99 (RQ's enqueued_at →
-  started_at of this run's processing jobs, read from the turn queue's finished registry); PSS per
-  worker (/proc/PID/smaps_rollup of every worker process and its work-horses, sampled); CPU
-  seconds per turn (user+system of the web and worker process trees, reaped children included);
-  whether every message was answered exactly once and, per contact, in order.
+  started_at of this run's processing jobs, read from the turn queue's finished registry); the p99
+  an ideal queue would give the very same jobs (queue_model.py: their arrivals and durations through
+  a FIFO queue with as many servers that loses no time), so what bursts cost any system and what we
+  add are told apart; PSS per worker (/proc/PID/smaps_rollup of every worker process and its
+  work-horses, sampled); CPU seconds per turn (user+system of the web and worker process trees,
+  reaped children included); whether every message was answered exactly once and, per contact, in
+  order;
+- a run at the same rate with regular arrivals (one every 1/rate s): its p99 queue wait is the
+  workers' own, with no burst to queue behind.
 Then the ratio turns/s(max) / (max × turns/s(1)) against ≥ 0.8, and p99 queue wait at 70 % against
 ≤ 2 s.
 
@@ -39,195 +44,14 @@ import os
 import random
 import statistics
 import sys
-import threading
 import time
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
-
-def percentile(values: list[float], share: float) -> float:
-	if not values:
-		return float("nan")
-	ordered = sorted(values)
-	return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
-
-class Traffic:
-	"""Messages posted (by tag) and replies seen at the Graph stand-in, per contact."""
-
-	def __init__(self, run: str, numbers: list[str], web):
-		self.run, self.numbers, self.web = run, numbers, web
-		self.changed = threading.Condition()
-		self.posted: dict[str, tuple[int, float, str]] = {}  # tag → (contact, posted at, wamid)
-		self.sent_order: dict[int, list[str]] = defaultdict(list)
-		self.replies: dict[str, list[float]] = defaultdict(list)
-		self.reply_order: dict[int, list[str]] = defaultdict(list)
-		self.outstanding = [0] * len(numbers)
-		self.errors: list[str] = []
-		self.failed = 0  # turns answered by an apology, not the model's answer
-		self.lost: set[str] = set()  # unanswered for too long (see expire)
-		self.index = {number: i for i, number in enumerate(numbers)}
-		self.sequence = 0
-		self.pool = ThreadPoolExecutor(max_workers=32)
-		self.local = threading.local()
-
-	def on_reply(self, tag: str | None, at: float, to: str | None = None) -> None:
-		with self.changed:
-			if tag not in self.posted:
-				# no tag of ours: the bot's own sentence (a failed turn's apology) to one of our
-				# contacts answers its oldest unanswered message, counted as failed
-				contact = self.index.get(to or "")
-				if contact is None:
-					return
-				waiting = [t for t in self.sent_order[contact] if not self.replies[t]]
-				if not waiting:
-					return
-				tag = waiting[0]
-				self.failed += 1
-			contact = self.posted[tag][0]
-			if not self.replies[tag] and tag not in self.lost:
-				self.outstanding[contact] -= 1
-			self.replies[tag].append(at)
-			self.reply_order[contact].append(tag)
-			self.changed.notify_all()
-
-	def post(self, contact: int) -> str:
-		"""Post one message of `contact` (in a thread of the pool); returns its tag."""
-		with self.changed:
-			self.sequence += 1
-			tag = f"c{contact}-{self.sequence}"
-			wamid = f"wamid.CAP{self.run}{tag.replace('-', 'x')}"
-			self.posted[tag] = (contact, time.time(), wamid)
-			self.sent_order[contact].append(tag)
-			self.outstanding[contact] += 1
-		self.pool.submit(self._send, contact, tag, wamid)
-		return tag
-
-	def _send(self, contact: int, tag: str, wamid: str) -> None:
-		import requests
-
-		from whatsapp_chatbot.tests import factories as f
-
-		session = getattr(self.local, "session", None) or requests.Session()
-		self.local.session = session
-		body = f.text_webhook(f"stock TORN-M8 #{tag}", wa_id=self.numbers[contact], wamid=wamid)
-		raw, headers = f.signed(body)
-		try:
-			response = session.post(
-				self.web.base_url + "/api/method/whatsapp_chatbot.api.webhook",
-				data=raw,
-				headers=self.web.headers(headers),
-				timeout=30,
-			)
-			if response.status_code != 200:
-				self.errors.append(f"{tag}: HTTP {response.status_code}")
-		except Exception as error:
-			self.errors.append(f"{tag}: {error}")
-
-	def expire(self, max_age: float = 120.0) -> None:
-		"""A message unanswered for `max_age` seconds no longer holds its conversation (it counts as
-		missing in the check): one lost turn must not stall the offered load."""
-		limit = time.time() - max_age
-		with self.changed:
-			for tag, (contact, posted_at, _wamid) in self.posted.items():
-				if posted_at < limit and not self.replies[tag] and tag not in self.lost:
-					self.lost.add(tag)
-					self.outstanding[contact] -= 1
-
-	def idle_contact(self) -> int:
-		"""A contact with nothing waiting (else the one with least), chosen at random."""
-		with self.changed:
-			least = min(self.outstanding)
-			choices = [c for c, n in enumerate(self.outstanding) if n == least]
-		return random.choice(choices)
-
-	def total_outstanding(self) -> int:
-		with self.changed:
-			return sum(self.outstanding)
-
-	def drain(self, timeout: float) -> bool:
-		deadline = time.monotonic() + timeout
-		with self.changed:
-			while sum(self.outstanding) > 0:
-				if time.monotonic() > deadline:
-					return False
-				self.changed.wait(0.5)
-				self.changed.release()
-				try:
-					self.expire()
-				finally:
-					self.changed.acquire()
-		return True
-
-	def check(self, tags: list[str]) -> tuple[int, int, bool]:
-		"""(unanswered, answered more than once, every contact's replies in its order) for `tags`."""
-		with self.changed:
-			wanted = set(tags)
-			missing = sum(1 for t in tags if not self.replies[t])
-			twice = sum(1 for t in tags if len(self.replies[t]) > 1)
-			ordered = all(
-				[t for t in self.reply_order[c] if t in wanted]
-				== [t for t in self.sent_order[c] if t in wanted]
-				for c in {self.posted[t][0] for t in tags}
-			)
-		return missing, twice, ordered
-
-
-# -- processes: trees, memory, CPU -----------------------------------------------------------
-
-
-def tree(pid: int) -> list:
-	import psutil
-
-	try:
-		root = psutil.Process(pid)
-		return [root, *root.children(recursive=True)]
-	except psutil.Error:
-		return []
-
-
-def pss_kb(pid: int) -> int:
-	try:
-		with open(f"/proc/{pid}/smaps_rollup") as file:
-			for line in file:
-				if line.startswith("Pss:"):
-					return int(line.split()[1])
-	except OSError:
-		pass
-	return 0
-
-
-def cpu_seconds(pids: list[int]) -> float:
-	"""user+system of every process in the trees, with the children each has reaped."""
-	total = 0.0
-	for pid in pids:
-		for process in tree(pid):
-			try:
-				times = process.cpu_times()
-			except Exception:
-				continue
-			total += times.user + times.system + times.children_user + times.children_system
-	return total
-
-
-class MemorySampler(threading.Thread):
-	def __init__(self, pids: list[int], interval: float = 2.0):
-		super().__init__(daemon=True)
-		self.pids, self.interval = pids, interval
-		self.samples: list[int] = []  # kB over every tree
-		self.stopped = threading.Event()
-
-	def run(self):
-		while not self.stopped.wait(self.interval):
-			self.samples.append(sum(pss_kb(p.pid) for pid in self.pids for p in tree(pid)))
-
-	def stop(self) -> list[int]:
-		self.stopped.set()
-		self.join(5)
-		return self.samples
-
+from capacity_traffic import Traffic  # the benchmarks folder, not a package
+from process_stats import MemorySampler, cpu_seconds, tree
+from queue_model import ideal_waits, percentile
 
 # -- one level --------------------------------------------------------------------------------
 
@@ -284,8 +108,9 @@ def saturate(traffic: Traffic, workers: int, backlog: int, seconds: float) -> di
 	return {"turns_per_second": len(done) / (seconds - warm), "window": seconds - warm}
 
 
-def paced(traffic: Traffic, rate: float, seconds: float, queue: str) -> dict:
-	"""Poisson arrivals at `rate` for `seconds`, then until everything is answered."""
+def paced(traffic: Traffic, rate: float, seconds: float, queue: str, workers: int, arrivals: str) -> dict:
+	"""Arrivals at `rate` for `seconds` (`poisson`: exponential gaps, bursts included; `regular`: one
+	every 1/rate s), then until everything is answered."""
 	tags = []
 	started = time.time()
 	next_at = started
@@ -294,16 +119,21 @@ def paced(traffic: Traffic, rate: float, seconds: float, queue: str) -> dict:
 		if delay > 0:
 			time.sleep(delay)
 		tags.append(traffic.post(traffic.idle_contact()))
-		next_at += random.expovariate(rate)
+		next_at += random.expovariate(rate) if arrivals == "poisson" else 1 / rate
 	answered = traffic.drain(timeout=120 + seconds)
 	with traffic.changed:
 		latencies = [traffic.replies[t][0] - traffic.posted[t][1] for t in tags if traffic.replies[t]]
 		wamids = {traffic.posted[t][2] for t in tags}
 	missing, twice, ordered = traffic.check(tags)
+	jobs = job_times(queue, wamids)
 	return {
 		"count": len(tags),
 		"latency": latencies,
-		"queue_wait": queue_waits(queue, wamids),
+		"queue_wait": [started_at - enqueued for enqueued, started_at, _ in jobs],
+		# the same jobs through a queue that loses no time: the wait the arrivals alone cause
+		"ideal_wait": ideal_waits(
+			[(enqueued, ended - started_at) for enqueued, started_at, ended in jobs], workers
+		),
 		"missing": missing,
 		"twice": twice,
 		"ordered": ordered,
@@ -311,9 +141,9 @@ def paced(traffic: Traffic, rate: float, seconds: float, queue: str) -> dict:
 	}
 
 
-def queue_waits(queue: str, wamids: set[str]) -> list[float]:
-	"""enqueued_at → started_at of this run's processing jobs, from the queue's finished and failed
-	registries (RQ keeps finished jobs for Frappe's result TTL, 10 minutes)."""
+def job_times(queue: str, wamids: set[str]) -> list[tuple[float, float, float]]:
+	"""(enqueued, started, ended) in seconds of this run's processing jobs, from the queue's finished
+	and failed registries (RQ keeps finished jobs for Frappe's result TTL, 10 minutes)."""
 	from frappe.utils.background_jobs import get_queue
 	from rq.job import Job
 	from rq.registry import FailedJobRegistry, FinishedJobRegistry
@@ -325,11 +155,11 @@ def queue_waits(queue: str, wamids: set[str]) -> list[float]:
 		for job_id in registry.get_job_ids()
 		if any(w in job_id for w in wamids)
 	]
-	waits = []
+	times = []
 	for job in Job.fetch_many(ids, connection=rq_queue.connection):
-		if job and job.enqueued_at and job.started_at:
-			waits.append((job.started_at - job.enqueued_at).total_seconds())
-	return waits
+		if job and job.enqueued_at and job.started_at and job.ended_at:
+			times.append((job.enqueued_at.timestamp(), job.started_at.timestamp(), job.ended_at.timestamp()))
+	return times
 
 
 def level(args, mode: str, count: int, traffic: Traffic, queue: str, web) -> dict:
@@ -344,9 +174,10 @@ def level(args, mode: str, count: int, traffic: Traffic, queue: str, web) -> dic
 		cpu_before = cpu_seconds(pids) + cpu_seconds([web.process.pid])
 		sampler = MemorySampler(pids)
 		sampler.start()
-		at70 = paced(traffic, max(0.05, 0.7 * capacity), args.seconds, queue)
+		at70 = paced(traffic, max(0.05, 0.7 * capacity), args.seconds, queue, count, "poisson")
 		memory = sampler.stop()
 		cpu = cpu_seconds(pids) + cpu_seconds([web.process.pid]) - cpu_before
+		regular = paced(traffic, max(0.05, 0.7 * capacity), args.seconds, queue, count, "regular")
 	finally:
 		for worker in workers:
 			worker.stop()
@@ -357,6 +188,8 @@ def level(args, mode: str, count: int, traffic: Traffic, queue: str, web) -> dic
 		"pss_mb": (statistics.median(memory) / 1024 / count) if memory else float("nan"),
 		"cpu_per_turn": cpu / max(1, at70["count"]),
 		**at70,
+		"regular_wait": regular["queue_wait"],
+		"regular_ok": not regular["missing"] and not regular["twice"] and regular["ordered"],
 	}
 
 
@@ -380,7 +213,6 @@ def main():
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.set_user("Administrator")
-	sys.path.insert(0, HERE)
 	from turn_setup import clean, make_contacts, stand_ins
 
 	from whatsapp_chatbot.jobs.queues import turn_queue
@@ -420,7 +252,8 @@ def main():
 
 HEADER = (
 	f"{'mode':7s}{'workers':>8s}{'turns/s':>9s}{'per wkr':>8s}{'sent':>6s}{'lat p50':>9s}{'lat p99':>9s}"
-	f"{'wait p50':>9s}{'wait p99':>9s}{'PSS MB/wkr':>11s}{'CPU s/turn':>11s}  once, in order"
+	f"{'wait p50':>9s}{'wait p99':>9s}{'ideal p99':>10s}{'reg p99':>8s}{'PSS MB/wkr':>11s}{'CPU s/turn':>11s}"
+	"  once, in order"
 )
 _printed_header = False
 
@@ -436,15 +269,19 @@ def print_row(r: dict, flush: bool = False) -> None:
 		f"{statistics.median(r['latency']) if r['latency'] else float('nan'):9.2f}"
 		f"{percentile(r['latency'], 0.99):9.2f}"
 		f"{statistics.median(r['queue_wait']) if r['queue_wait'] else float('nan'):9.2f}"
-		f"{percentile(r['queue_wait'], 0.99):9.2f}{r['pss_mb']:11.1f}{r['cpu_per_turn']:11.3f}  "
-		f"{ok}, {'in order' if r['ordered'] else 'OUT OF ORDER'}",
+		f"{percentile(r['queue_wait'], 0.99):9.2f}{percentile(r['ideal_wait'], 0.99):10.2f}"
+		f"{percentile(r['regular_wait'], 0.99):8.2f}{r['pss_mb']:11.1f}{r['cpu_per_turn']:11.3f}  "
+		f"{ok}, {'in order' if r['ordered'] else 'OUT OF ORDER'}"
+		f"{'' if r['regular_ok'] else ' (regular run: NOT once and in order)'}",
 		flush=flush,
 	)
 
 
 def summary(results: list[dict], levels: list[int], traffic: Traffic) -> None:
-	print("\n(turns/s at saturation; the rest at 70 % of it: latency = webhook POST → reply at the Graph")
-	print(" stand-in, wait = RQ enqueued_at → started_at, PSS and CPU of the web and worker processes)")
+	print("\n(turns/s at saturation; the rest at 70 % of it, Poisson arrivals unless said: latency = webhook")
+	print(" POST → reply at the Graph stand-in; wait = RQ enqueued_at → started_at; ideal = the same jobs")
+	print(" (arrivals, durations) replayed through a FIFO queue with as many servers that loses no time;")
+	print(" reg = regular arrivals at the same rate; PSS and CPU of the web and worker processes)")
 	top = max(levels)
 	for mode in {r["mode"] for r in results}:
 		by = {r["workers"]: r for r in results if r["mode"] == mode}
@@ -452,9 +289,13 @@ def summary(results: list[dict], levels: list[int], traffic: Traffic) -> None:
 			ratio = by[top]["capacity"] / (top * by[1]["capacity"])
 			print(f"{mode}: turns/s({top}) / ({top} × turns/s(1)) = {ratio:.2f}   target ≥ 0.8")
 		for count, r in sorted(by.items()):
-			p99 = percentile(r["queue_wait"], 0.99)
-			verdict = "ok" if p99 <= 2 else "OVER"
-			print(f"{mode} {count:>2d}: p99 queue wait at 70 % {p99:.2f} s   target ≤ 2 s: {verdict}")
+			regular = percentile(r["regular_wait"], 0.99)
+			p99, ideal = percentile(r["queue_wait"], 0.99), percentile(r["ideal_wait"], 0.99)
+			print(
+				f"{mode} {count:>2d}: p99 queue wait at 70 %: regular arrivals {regular:.2f} s "
+				f"(target ≤ 2 s: {'ok' if regular <= 2 else 'OVER'}); Poisson {p99:.2f} s, of which "
+				f"the arrivals' bursts alone (ideal queue) {ideal:.2f} s, ours {p99 - ideal:+.2f} s"
+			)
 	if traffic.errors:
 		print(f"webhook errors: {len(traffic.errors)} (first: {traffic.errors[0]})")
 	if traffic.failed:
