@@ -15,6 +15,22 @@ import importlib
 import pkgutil
 import sys
 
+# bench's global options that take a value, before the command's name
+_VALUED_OPTIONS = ("--site",)
+
+
+def is_worker_command(argv: list[str]) -> bool:
+	"""Is this process `bench worker` or `bench worker-pool` (`bench --site X worker` included)?
+	bench runs `python -m frappe.utils.bench_helper frappe [global options] COMMAND ...`."""
+	tokens = argv[1:]
+	if tokens[:1] == ["frappe"]:
+		tokens = tokens[1:]
+	index = 0
+	while index < len(tokens) and tokens[index].startswith("-"):
+		index += 2 if tokens[index] in _VALUED_OPTIONS else 1
+	return index < len(tokens) and tokens[index] in ("worker", "worker-pool")
+
+
 # app modules no worker runs: the tests and their stand-ins, patches, the CLI
 SKIPPED = ("whatsapp_chatbot.tests", "whatsapp_chatbot.patches", "whatsapp_chatbot.commands")
 

@@ -13,11 +13,9 @@ import sys
 import click
 from frappe.commands import get_site, pass_context
 
-if ("worker" in sys.argv[1:4] or "worker-pool" in sys.argv[1:4]) and os.environ.get(
-	"WHATSAPP_CHATBOT_PRELOAD"
-) != "0":
-	from whatsapp_chatbot import preload
+from whatsapp_chatbot import preload
 
+if preload.is_worker_command(sys.argv) and os.environ.get("WHATSAPP_CHATBOT_PRELOAD") != "0":
 	preload.worker_parent()
 
 
