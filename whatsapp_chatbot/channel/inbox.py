@@ -192,9 +192,31 @@ def enqueue_processing(name: str, wamid: str, attempt: str = "0") -> None:
 		PROCESS_JOB,
 		queue=turn_queue(),
 		message=name,
-		job_id=f"whatsapp_chatbot:process:{wamid}:{attempt}",
+		job_id=processing_job_id(wamid, attempt),
 		deduplicate=True,
 		enqueue_after_commit=True,
+	)
+
+
+def processing_job_id(wamid: str, attempt: str) -> str:
+	return f"whatsapp_chatbot:process:{wamid}:{attempt}"
+
+
+def processing_waits_in_queue(wamid: str, attempts: int | None) -> bool:
+	"""Is a processing job of this message still waiting in the queue (the webhook's, the one a
+	previous sweep queued, or the one a turn handed it to)? In a burst a message may wait longer
+	than `stale_after_seconds` for a worker: queueing it again would only add a job that finds it
+	answered. A job a killed worker was running stays "started" in RQ, so it does not count."""
+	from frappe.utils.background_jobs import create_job_id, get_redis_conn
+	from rq.job import Job, JobStatus
+
+	ids = [
+		create_job_id(processing_job_id(wamid, attempt))
+		for attempt in ("0", f"sweep{attempts or 0}", f"next{attempts or 0}")
+	]
+	return any(
+		job and job.get_status(refresh=False) == JobStatus.QUEUED
+		for job in Job.fetch_many(ids, connection=get_redis_conn())
 	)
 
 

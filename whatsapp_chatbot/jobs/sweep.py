@@ -1,7 +1,8 @@
 """Scheduled every minute: pick up what a killed worker or a flushed Redis left behind.
 
 - incoming messages still Received/Processing after `stale_after_seconds` are enqueued again (on
-  the turn queue, jobs/queues.py), unless their sender's lock is taken: a taken lock is a live
+  the turn queue, jobs/queues.py), unless a job of theirs still waits in the queue (a burst is not
+  a loss) or their sender's lock is taken: a taken lock is a live
   worker in that sender's turn (it renews the lock while it lives, drains the sender's messages
   before letting go and looks once more after), however long the turn takes; a dead worker's lock
   expires and its messages are picked up then. With live workers the sweep is never what answers
@@ -53,6 +54,8 @@ def sweep() -> dict:
 			busy[row.sender_key] = locks.is_held(locks.sender(row.sender_key))
 		if busy[row.sender_key]:
 			continue  # a live worker is in this sender's turn and answers it
+		if inbox.processing_waits_in_queue(row.wamid, row.attempts):
+			continue  # its job waits for a worker (a burst): it is not lost
 		inbox.enqueue_processing(row.name, row.wamid, attempt=f"sweep{row.attempts or 0}")
 		counts["incoming"] += 1
 
