@@ -7,6 +7,8 @@ runs as that User under Frappe's own permissions.
 
 from __future__ import annotations
 
+import hashlib
+
 import frappe
 from frappe.utils import cint
 
@@ -67,6 +69,39 @@ def require_manager() -> None:
 	leave this rule untested; the check is spelled out instead.)"""
 	if not set(frappe.get_roles()) & {MANAGER_ROLE, "System Manager"}:
 		frappe.throw(frappe._("Only a WhatsApp Chatbot Manager can do this"), frappe.PermissionError)
+
+
+def offered_commands(commands: dict, user: str) -> set[str]:
+	"""The names of `commands` (name → Command) that command_allowed lets `user` see, remembered in
+	Redis while nothing they depend on changed: the user's roles, the documents shared with them,
+	the DocTypes' permission rules (Frappe renews `metadata_version` whenever a DocType's cache is
+	cleared, Role Permission Manager and Customize Form included) and the commands themselves.
+	Asking every DocType meant unpickling each one's meta and a DocShare query per refused DocType:
+	a third of a turn's own time. What the model then calls is checked again, fresh
+	(catalogue.find), and runs under Frappe's permissions as the user."""
+	key = f"whatsapp_chatbot:offered:{user}"
+	stamp = _offer_stamp(commands, user)
+	remembered = frappe.cache.get_value(key, expires=True)  # kept with a TTL: not in the request's cache
+	if isinstance(remembered, dict) and remembered.get("stamp") == stamp:
+		return set(remembered["names"])
+	names = {name for name, command in commands.items() if command_allowed(command, user)}
+	frappe.cache.set_value(key, {"stamp": stamp, "names": sorted(names)}, expires_in_sec=OFFER_TTL)
+	return names
+
+
+OFFER_TTL = 24 * 3600  # seconds: a user who stops chatting leaves nothing behind for long
+
+
+def _offer_stamp(commands: dict, user: str) -> str:
+	from frappe.share import get_shared_doctypes
+
+	parts = (
+		frappe.cache.get_value("metadata_version"),
+		sorted(frappe.get_roles(user)),
+		sorted(get_shared_doctypes(user)),
+		sorted((c.name, c.kind, sorted(c.roles or ()), sorted(c.doctypes)) for c in commands.values()),
+	)
+	return hashlib.sha1(frappe.as_json(parts, indent=None).encode()).hexdigest()
 
 
 def command_allowed(command, user: str) -> bool:

@@ -41,6 +41,47 @@ class TestPermissionMatrix(f.InterpreterTestCase):
 					tuple(command in offered[u] for u in (self.sales, self.storekeeper, nobody)), expected
 				)
 
+	def test_what_is_offered_follows_roles_and_shares_at_once(self):
+		# remembered between turns (permissions.offered_commands), never past a change
+		user = f.make_chat_user("chatbot-offered@example.com", ("Stock User",), self.facts.company)
+		offered = self.offered(user)
+		self.assertEqual(
+			frappe.cache.get_value(f"whatsapp_chatbot:offered:{user}", expires=True)["names"], sorted(offered)
+		)
+		self.assertNotIn("overdue_invoices", offered)
+		doc = frappe.get_doc("User", user)
+		doc.add_roles("Accounts User")
+		self.assertIn("overdue_invoices", self.offered(user))
+		doc.remove_roles("Accounts User")
+		self.assertNotIn("overdue_invoices", self.offered(user))
+		# an invoice shared with them lets them read Sales Invoices, as Frappe's has_permission says
+		invoice = next(iter(self.facts.invoices.values()))
+		share = frappe.share.add_docshare(
+			"Sales Invoice", invoice, user, read=1, flags={"ignore_share_permission": 1}
+		)
+		try:
+			self.assertTrue(frappe.has_permission("Sales Invoice", "read", user=user))
+			self.assertIn("overdue_invoices", self.offered(user))
+		finally:
+			frappe.delete_doc("DocShare", share.name, ignore_permissions=True)
+		self.assertNotIn("overdue_invoices", self.offered(user))
+
+	def test_what_is_offered_follows_permission_rules_at_once(self):
+		user = f.make_chat_user("chatbot-offered-rules@example.com", ("Stock User",), self.facts.company)
+		self.assertIn("stock_balance", self.offered(user))
+		# the Role Permission Manager's change: Stock User may no longer read Bin
+		saved = frappe.get_all("Custom DocPerm", filters={"parent": "Bin"}, fields=["*"])
+		try:
+			frappe.permissions.update_permission_property("Bin", "Stock User", 0, "read", 0)
+			self.assertFalse(frappe.has_permission("Bin", "read", user=user))
+			self.assertNotIn("stock_balance", self.offered(user))
+		finally:
+			frappe.db.delete("Custom DocPerm", {"parent": "Bin"})
+			for row in saved:
+				frappe.get_doc({**row, "doctype": "Custom DocPerm"}).db_insert()
+			frappe.clear_cache(doctype="Bin")
+		self.assertIn("stock_balance", self.offered(user))
+
 	def test_the_model_is_offered_only_those(self):
 		self.openai.script(say("hola"))
 		self.say("hola", self.STORE_MX)
@@ -343,3 +384,28 @@ class TestAdminDefinedCommands(f.InterpreterTestCase):
 						**values,
 					}
 				).insert()
+
+
+class TestRunAsUserCache(f.ChatbotTestCase):
+	def test_switching_user_keeps_metas_and_translations_and_forgets_the_rest(self):
+		from frappe.translate import MERGED_TRANSLATION_KEY, get_all_translations
+
+		from whatsapp_chatbot.executors.local import MERGED_TRANSLATIONS, as_user
+
+		self.assertEqual(MERGED_TRANSLATIONS, MERGED_TRANSLATION_KEY)  # the key Frappe uses
+		user = f.make_chat_user("chatbot-switch@example.com", ("Stock User",))
+		metas = frappe.cache.make_key("doctype_meta")
+		roles = frappe.cache.make_key("roles")
+		frappe.get_meta("Item")
+		get_all_translations("es")
+		frappe.get_roles("Administrator")  # who the user is: forgotten on a switch, as set_user does
+		with as_user(user):
+			self.assertEqual(frappe.session.user, user)
+			self.assertIn("Item", frappe.local.cache[metas])
+			self.assertIn("es", frappe.local.cache[frappe.cache.make_key(MERGED_TRANSLATION_KEY)])
+			self.assertNotIn(roles, frappe.local.cache)
+			frappe.get_meta("Bin")
+			frappe.get_roles(user)
+		self.assertEqual(frappe.session.user, "Administrator")
+		self.assertTrue({"Item", "Bin"} <= set(frappe.local.cache[metas]))
+		self.assertNotIn(roles, frappe.local.cache)

@@ -42,11 +42,9 @@ def for_user(user: str, contact: str | None = None) -> list[Command]:
 	"""With `contact`: the commands that can run remotely carry a `site` parameter listing the
 	remote sites this contact may use (none: no parameter at all)."""
 	sites, default = _sites(contact)
-	return [
-		c.for_sites(sites, default)
-		for _, c in sorted(all_commands().items())
-		if permissions.command_allowed(c, user)
-	]
+	commands = all_commands()
+	offered = permissions.offered_commands(commands, user)
+	return [c.for_sites(sites, default) for name, c in sorted(commands.items()) if name in offered]
 
 
 def for_roles(roles) -> list[Command]:
