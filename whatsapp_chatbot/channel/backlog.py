@@ -16,6 +16,7 @@ before the turns queued ahead of it. Nothing here may fail the webhook: an error
 from __future__ import annotations
 
 import datetime
+import time
 
 import frappe
 from frappe.utils import cint, get_datetime
@@ -194,15 +195,47 @@ def _tell_waiting(messages: list[str]) -> None:
 
 def _busy(threshold: int) -> bool:
 	"""The estimate, in as few round trips as the answer allows: an empty queue is one LLEN, and a
-	queue one worker would drain in time skips counting the workers (more only drain it faster)."""
-	rq_queue = queue()
+	queue one worker would drain in time skips counting the workers (more only drain it faster).
+	The depth is read on every webhook; the recent turns' durations and the live workers, which
+	change with turns, not with messages, are read again after a second (MEMO_SECONDS)."""
+	rq_queue = _turn_queue()
 	depth = rq_queue.count
 	if not depth:
 		return False
-	durations = recent(TURNS)
+	durations = _remembered("durations", lambda: recent(TURNS))
 	if not drain_estimate.busy(drain_estimate.estimate(depth, 1, durations), threshold):
 		return False
-	return drain_estimate.busy(drain_estimate.estimate(depth, live_workers(rq_queue), durations), threshold)
+	workers = _remembered("workers", lambda: live_workers(rq_queue))
+	return drain_estimate.busy(drain_estimate.estimate(depth, workers, durations), threshold)
+
+
+MEMO_SECONDS = 1.0
+# per web process: (site, what) → (read at, value); a burst of webhooks reads each once a second
+_memo: dict[tuple[str, str], tuple[float, object]] = {}
+
+
+def _remembered(what: str, read):
+	key = (frappe.local.site, what)
+	now = time.monotonic()
+	found = _memo.get(key)
+	if found and now - found[0] < MEMO_SECONDS:
+		return found[1]
+	value = read()
+	_memo[key] = (now, value)
+	return value
+
+
+def _turn_queue():
+	"""The turn queue, its full name (Frappe prefixes the bench id, which it reads from the disk on
+	each call) kept per web process, site and queue."""
+	from frappe.utils.background_jobs import generate_qname, get_redis_conn
+	from rq import Queue
+
+	short = turn_queue()
+	key = (frappe.local.site, f"queue:{short}")
+	if key not in _memo:
+		_memo[key] = (0.0, generate_qname(short))
+	return Queue(_memo[key][1], connection=get_redis_conn())
 
 
 def _with_a_person(contact: str) -> bool:

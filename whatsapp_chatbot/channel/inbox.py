@@ -136,7 +136,9 @@ def insert_incoming(message: InboundMessage, ours: str | None = None) -> str | N
 	if not log_insert(doc):
 		return None  # the same wamid delivered concurrently: the other request stored and enqueued it
 	if not elsewhere:
-		enqueue_processing(doc.name, doc.wamid)
+		# the row just inserted is the one this wamid will ever have (unique index): no job of it
+		# can exist yet, so Frappe's look-up of one (a Redis round trip) is skipped
+		enqueue_processing(doc.name, doc.wamid, deduplicate=False)
 	return doc.name
 
 
@@ -185,15 +187,15 @@ def column_chars(doctype: str, fieldname: str) -> int:
 	return int(df.get("length") or 0) or int(frappe.db.type_map[df.fieldtype][1])
 
 
-def enqueue_processing(name: str, wamid: str, attempt: str = "0") -> None:
-	"""One job per message and attempt: the id comes from the wamid, so a redelivery that slipped
-	past the unique index could still not queue it twice."""
+def enqueue_processing(name: str, wamid: str, attempt: str = "0", deduplicate: bool = True) -> None:
+	"""One job per message and attempt: the id comes from the wamid, so a message queued again
+	(the sweep, a hand-over, Re-run) while its job still waits is not queued twice."""
 	frappe.enqueue(
 		PROCESS_JOB,
 		queue=turn_queue(),
 		message=name,
 		job_id=processing_job_id(wamid, attempt),
-		deduplicate=True,
+		deduplicate=deduplicate,
 		enqueue_after_commit=True,
 	)
 
