@@ -22,6 +22,8 @@ so redeliveries, sweeps and retries never answer twice.
 
 from __future__ import annotations
 
+import threading
+
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
@@ -175,7 +177,14 @@ def handle(message, contact, conversation) -> None:
 	if message.message_type not in pipeline.ANSWERABLE_TYPES:
 		return finish(message, "Ignored")
 
-	show_typing(message, settings)
+	typing_sent = show_typing(message, settings)
+	try:
+		answer(message, contact, conversation, settings)
+	finally:
+		typing_sent()
+
+
+def answer(message, contact, conversation, settings) -> None:
 	language = contacts.language_for(contact, message.text, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
 	# commands that speak for themselves (a chart's caption) use the turn's language
@@ -228,14 +237,39 @@ def refuse(message, contact, conversation, settings) -> None:
 	outbox.queue_text(contact, reply, conversation.name, answers=message.name, key=f"{message.name}:refusal")
 
 
-def show_typing(message, settings) -> None:
-	"""Blue ticks and the typing indicator; cosmetic, so a failure is logged, not fatal."""
+def show_typing(message, settings):
+	"""Blue ticks and the typing indicator, sent beside the turn: the model need not wait for a
+	round trip to Meta (a tenth of a second or more) before it starts. Returns a function that
+	waits for it to be done, called before any reply is queued (so the indicator never arrives
+	after the answer); a failure is cosmetic, so it is logged, not fatal."""
 	if message.channel == "Terminal":
-		return
+		return _nothing
 	try:
-		graph_client(settings).mark_read(message.wamid, typing=True)
-	except (GraphError, frappe.ValidationError) as error:
+		client = graph_client(settings)
+	except frappe.ValidationError as error:
 		frappe.logger("whatsapp_chatbot").warning(f"mark as read failed for {message.name}: {error}")
+		return _nothing
+	failed = []
+
+	def send() -> None:  # no frappe in this thread: only the Graph client's HTTP call
+		try:
+			client.mark_read(message.wamid, typing=True)
+		except GraphError as error:
+			failed.append(error)
+
+	sending = threading.Thread(target=send, name="whatsapp-typing", daemon=True)
+	sending.start()
+
+	def sent() -> None:
+		sending.join()
+		if failed:
+			frappe.logger("whatsapp_chatbot").warning(f"mark as read failed for {message.name}: {failed[0]}")
+
+	return sent
+
+
+def _nothing() -> None:
+	pass
 
 
 def finish(message, status: str, note: str | None = None) -> None:
