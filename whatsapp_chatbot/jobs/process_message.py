@@ -120,11 +120,17 @@ def hand_over(sender_key: str, tried: set[str]) -> None:
 
 
 def pending(sender_key: str) -> list[str]:
-	return frappe.get_all(
-		MESSAGE,
-		filters={"sender_key": sender_key, "direction": "Incoming", "status": ("in", PENDING)},
-		order_by="creation asc",
-		pluck="name",
+	# the query builder, not get_all: asked three times a job, and get_all's filter building cost
+	# more than the query
+	table = frappe.qb.DocType(MESSAGE)
+	return (
+		frappe.qb.from_(table)
+		.select(table.name)
+		.where(table.sender_key == sender_key)
+		.where(table.direction == "Incoming")
+		.where(table.status.isin(PENDING))
+		.orderby(table.creation)
+		.run(pluck=True)
 	)
 
 
