@@ -125,14 +125,7 @@ def ask(client, request: dict, settings):
 	"""One model call, within what the job has left for network waits (jobs/budget.py): the
 	Settings' timeout or less, and only the SDK retries that still fit. TurnFailed when the model
 	cannot answer, or the time is spent, so the user hears it instead of the job being killed."""
-	spent = frappe.flags.get("whatsapp_chatbot_budget")
-	if spent is not None:
-		options = spent.call(float(settings.openai_timeout or 30), client.max_retries)
-		if options is None:
-			raise TurnFailed(
-				"assistant_unavailable", "OpenAI: no time left in this job for another model call"
-			)
-		client = client.with_options(timeout=options.timeout, max_retries=options.max_retries)
+	client = within_budget(client, settings)
 	try:
 		# the request is plain JSON already (request_for): posted as it is, it skips the SDK's typed
 		# transform of every message and tool schema (4 ms a call with the built-in tools), with the
@@ -140,6 +133,19 @@ def ask(client, request: dict, settings):
 		return client.post("/chat/completions", body=request, cast_to=ChatCompletion)
 	except openai_client.UNAVAILABLE as error:
 		raise TurnFailed("assistant_unavailable", f"OpenAI: {type(error).__name__}: {error}"[:500]) from error
+
+
+def within_budget(client, settings, what: str = "model call"):
+	"""The OpenAI client for one call in a processing job: the Settings' timeout or what the job has
+	left (jobs/budget.py), and only the SDK retries that still fit; TurnFailed when nothing is left.
+	Outside a processing job (the Desk, the evaluation), the client as it is."""
+	spent = frappe.flags.get("whatsapp_chatbot_budget")
+	if spent is None:
+		return client
+	options = spent.call(float(settings.openai_timeout or 30), client.max_retries)
+	if options is None:
+		raise TurnFailed("assistant_unavailable", f"OpenAI: no time left in this job for another {what}")
+	return client.with_options(timeout=options.timeout, max_retries=options.max_retries)
 
 
 def request_for(model: str, messages: list[dict], commands: list) -> dict:

@@ -10,7 +10,7 @@ from whatsapp_chatbot.channel.errors import GraphError
 from whatsapp_chatbot.channel.graph import MediaTooLarge, MediaURLRefused
 from whatsapp_chatbot.channel.settings import graph_client
 from whatsapp_chatbot.interpreter import client as openai_client
-from whatsapp_chatbot.interpreter.loop import TurnFailed
+from whatsapp_chatbot.interpreter.loop import TurnFailed, within_budget
 from whatsapp_chatbot.media.intake import max_bytes
 
 MAX_AUDIO_BYTES = 25 * 1024 * 1024  # OpenAI's upload limit for transcriptions
@@ -35,7 +35,8 @@ def transcribe(message, settings) -> str:
 		mime
 	) or ((mimetypes.guess_extension(mime) or ".ogg").lstrip("."))
 	try:
-		result = openai_client.make_client(settings).audio.transcriptions.create(
+		client = within_budget(openai_client.make_client(settings), settings, "transcription")
+		result = client.audio.transcriptions.create(
 			model=settings.transcription_model or "gpt-4o-mini-transcribe",
 			file=(f"voice.{extension}", media.content, mime),
 		)

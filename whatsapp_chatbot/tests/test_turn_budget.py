@@ -14,6 +14,7 @@ from whatsapp_chatbot import texts
 from whatsapp_chatbot.jobs import budget, queues
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import from_request, say
+from whatsapp_chatbot.tests.test_voice import VOICE_MEDIA_ID
 
 JOB_TIMEOUT = budget.RESERVE_SECONDS + 6  # six seconds for the model, then the apology
 
@@ -105,6 +106,24 @@ class TestTurnBudget(f.InterpreterTestCase):
 		[message] = f.rows("Incoming")
 		self.assertEqual(message.status, "Failed")
 		self.assertIn("no time left", message.error_message)
+		self.assertEqual(
+			[s["text"]["body"] for s in self.graph.sent_messages()],
+			[texts.text("assistant_unavailable", "es")],
+		)
+
+	def test_no_voice_note_is_transcribed_once_the_time_is_spent(self):
+		"""The transcription is a model call like the others: within the job's time or not at all."""
+		AppQueue(self, timeout=budget.RESERVE_SECONDS)  # nothing left for waits at all
+		self.addCleanup(lambda: [job.delete() for job in app_jobs(queues.APP_QUEUE)])
+		f.make_contact("972987654321", user=self.sales, user_id="US.13491208655302741918", language="es")
+		self.graph.add_media(VOICE_MEDIA_ID, b"OggS\x00\x02fake-opus-audio", "audio/ogg; codecs=opus")
+		self.openai.state.transcript = "¿cuánto stock queda del ítem TORN-M8?"
+		self.post(f.sample("pywa_audio_voice_note.json"))
+		f.run_jobs(queues=(queues.APP_QUEUE,))
+		self.assertEqual(self.openai.requests, [], "nothing was sent to OpenAI")
+		[message] = f.rows("Incoming")
+		self.assertEqual(message.status, "Failed")
+		self.assertIn("no time left in this job for another transcription", message.error_message)
 		self.assertEqual(
 			[s["text"]["body"] for s in self.graph.sent_messages()],
 			[texts.text("assistant_unavailable", "es")],
