@@ -58,7 +58,8 @@ def receive() -> Response:
 	except PayloadError as error:
 		return _plain(f"Bad Request: {error}", 400)
 	stored = inbox.store(parsed)
-	backlog.tell_waiting(stored.messages)  # those stored are waiting, whether or not Meta retries
+	# those stored are waiting, whether or not Meta retries; uncommitted, their jobs are not queued yet
+	backlog.tell_waiting(stored.messages, queued=stored.committed)
 	if stored.retry:
 		return _plain("Service Unavailable", 503)
 	return _plain("OK", 200)

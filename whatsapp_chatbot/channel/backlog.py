@@ -152,25 +152,27 @@ def _rounded(value: float | None) -> float | None:
 # -- the busy notice (the webhook request) ---------------------------------------------------------
 
 
-def tell_waiting(messages: list[str]) -> None:
+def tell_waiting(messages: list[str], queued: bool = True) -> None:
 	"""Tell the senders of the just-stored `messages` that their answer is coming, if the turn
-	queue is backed up. Never raises: the webhook answers Meta 200 whatever happens here."""
+	queue is backed up (`queued`: their processing jobs are in it already; else they join it at the
+	request's commit and count as waiting too). Never raises: the webhook answers Meta 200 whatever
+	happens here."""
 	if not messages:
 		return
 	try:
-		_tell_waiting(messages)
+		_tell_waiting(messages, 0 if queued else len(messages))
 	except Exception:
 		frappe.db.rollback()
 		frappe.log_error(title=NOTICE_FAILED, message=frappe.get_traceback(with_context=False))
 		frappe.db.commit()
 
 
-def _tell_waiting(messages: list[str]) -> None:
+def _tell_waiting(messages: list[str], joining: int) -> None:
 	settings = get_settings()
 	threshold = cint(settings.busy_notice_after_seconds)
 	if threshold <= 0 or not settings.enabled:
 		return
-	if not _busy(threshold):
+	if not _busy(threshold, joining):
 		return
 	rows = frappe.get_all(
 		MESSAGE,
@@ -193,13 +195,13 @@ def _tell_waiting(messages: list[str]) -> None:
 		frappe.db.commit()  # the row, then its send job at the front of the queue
 
 
-def _busy(threshold: int) -> bool:
+def _busy(threshold: int, joining: int = 0) -> bool:
 	"""The estimate, in as few round trips as the answer allows: an empty queue is one LLEN, and a
 	queue one worker would drain in time skips counting the workers (more only drain it faster).
 	The depth is read on every webhook; the recent turns' durations and the live workers, which
 	change with turns, not with messages, are read again after a second (MEMO_SECONDS)."""
 	rq_queue = _turn_queue()
-	depth = rq_queue.count
+	depth = rq_queue.count + joining
 	if not depth:
 		return False
 	durations = _remembered("durations", lambda: recent(TURNS))

@@ -34,32 +34,43 @@ class Stored:
 	messages: list[str]  # messages stored for the first time
 	failed: int = 0  # items logged instead of stored
 	retry: bool = False  # an item met a passing database error: Meta should deliver the batch again
+	committed: bool = True  # False: Frappe commits them with the request (their jobs are queued then)
 
 
 def store(parsed: ParsedWebhook) -> Stored:
 	"""Persist a parsed webhook, each item on its own."""
 	result = Stored([])
 	ours = get_settings().phone_number_id  # the cached document: a query on every request cost 1 ms
+	# several items are committed one by one, so one that fails undoes only itself; a delivery of
+	# one item (nearly all of them) is committed by Frappe with the request, before Meta hears 200
+	# (a commit of our own cost two more round trips)
+	one_by_one = (
+		len(parsed.messages) + len(parsed.statuses) + len(parsed.template_events) + len(parsed.errors) > 1
+	)
 	for message in parsed.messages:
-		name = _one_item(result, "message", message.raw, lambda m=message: insert_incoming(m, ours))
+		name = _one_item(
+			result, "message", message.raw, lambda m=message: insert_incoming(m, ours), one_by_one
+		)
 		if name:
 			result.messages.append(name)
 	for update in parsed.statuses:
-		_one_item(result, "status", update.raw, lambda u=update: statuses.record(u))
+		_one_item(result, "status", update.raw, lambda u=update: statuses.record(u), one_by_one)
 	for event in parsed.template_events:
-		_one_item(result, "template", event.raw, lambda e=event: template_webhooks.record(e))
+		_one_item(result, "template", event.raw, lambda e=event: template_webhooks.record(e), one_by_one)
 	for error in parsed.errors:
-		_one_item(result, "error", error.raw, lambda e=error: log_webhook_error(e))
+		_one_item(result, "error", error.raw, lambda e=error: log_webhook_error(e), one_by_one)
 	return result
 
 
-def _one_item(result: Stored, kind: str, raw: dict, insert):
-	"""Run one item's insert and commit it (stored, and its job enqueued, before Meta hears 200).
-	Any failure undoes that item only and is logged; a deadlock, lock timeout or lost connection
-	is no fault of the item, so the batch is asked for again (duplicates are dropped on arrival)."""
+def _one_item(result: Stored, kind: str, raw: dict, insert, commit: bool = True):
+	"""Run one item's insert and, with `commit`, commit it (stored, and its job enqueued, before
+	Meta hears 200). Any failure undoes that item only and is logged; a deadlock, lock timeout or
+	lost connection is no fault of the item, so the batch is asked for again (duplicates are
+	dropped on arrival)."""
 	try:
 		value = insert()
-		frappe.db.commit()
+		if commit:
+			frappe.db.commit()
 		return value
 	except Exception as error:
 		frappe.db.rollback()

@@ -363,7 +363,9 @@ def call_webhook(
 	frappe.local.request = Request(builder.get_environ())
 	frappe.set_user("Guest")
 	try:
-		return webhook()
+		response = webhook()
+		frappe.db.commit()  # as Frappe's request handler does for a POST that did not raise
+		return response
 	finally:
 		# jobs never have a request: leave none behind (code checks hasattr(frappe.local, "request"))
 		if had_request:
