@@ -185,12 +185,12 @@ def handle(message, contact, conversation) -> None:
 
 	typing_sent = show_typing(message, settings)
 	try:
-		answer(message, contact, conversation, settings)
+		respond(message, contact, conversation, settings)
 	finally:
 		typing_sent()
 
 
-def answer(message, contact, conversation, settings) -> None:
+def respond(message, contact, conversation, settings) -> None:
 	language = contacts.language_for(contact, message.text, settings)
 	turn = pipeline.Turn(message, contact, conversation, language, settings)
 	# commands that speak for themselves (a chart's caption) use the turn's language
@@ -246,8 +246,8 @@ def refuse(message, contact, conversation, settings) -> None:
 def show_typing(message, settings):
 	"""Blue ticks and the typing indicator, sent beside the turn: the model need not wait for a
 	round trip to Meta (a tenth of a second or more) before it starts. Returns a function that
-	waits for it to be done, called before any reply is queued (so the indicator never arrives
-	after the answer); a failure is cosmetic, so it is logged, not fatal."""
+	waits for it to be done, called before the turn's replies are sent (so the indicator never
+	arrives after the answer); a failure is cosmetic, so it is logged, not fatal."""
 	if message.channel == "Terminal":
 		return _nothing
 	try:
