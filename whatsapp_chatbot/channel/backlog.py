@@ -162,6 +162,8 @@ def tell_waiting(messages: list[str], queued: bool = True) -> None:
 	try:
 		_tell_waiting(messages, 0 if queued else len(messages))
 	except Exception:
+		# _tell_waiting committed the stored messages before it wrote anything: this undoes only
+		# what the notice wrote
 		frappe.db.rollback()
 		frappe.log_error(title=NOTICE_FAILED, message=frappe.get_traceback(with_context=False))
 		frappe.db.commit()
@@ -174,6 +176,9 @@ def _tell_waiting(messages: list[str], joining: int) -> None:
 		return
 	if not _busy(threshold, joining):
 		return
+	# the stored messages are committed (their jobs queued) before anything here writes: a failure
+	# below, even a deadlock that ends the whole transaction, then never takes them with it
+	frappe.db.commit()
 	rows = frappe.get_all(
 		MESSAGE,
 		# still waiting: one a worker already took needs no notice
