@@ -58,7 +58,7 @@ PARTS = [
 	("  history.for_turn", "interpreter/history.py", "for_turn"),
 	("  request_for (tool schemas)", "interpreter/loop.py", "request_for"),
 	("  make_client (OpenAI client)", "interpreter/client.py", "make_client"),
-	("  model calls (openai create)", "completions/completions.py", "create"),
+	("  model calls (loop.ask, the OpenAI client)", "interpreter/loop.py", "ask"),
 	("  command (dispatch)", "executors/dispatch.py", "dispatch"),
 	("  record_usage", "interpreter/loop.py", "record_usage"),
 	("  outbox.queue", "channel/outbox.py", "queue"),
@@ -85,7 +85,7 @@ def breakdown(stats: pstats.Stats) -> dict[str, float]:
 	ours = job - sum(
 		parts[k]
 		for k in (
-			"  model calls (openai create)",
+			"  model calls (loop.ask, the OpenAI client)",
 			"  Graph HTTP (requests)",
 			"  db.commit",
 			"  command (dispatch)",
