@@ -47,6 +47,7 @@ def store(parsed: ParsedWebhook) -> Stored:
 	one_by_one = (
 		len(parsed.messages) + len(parsed.statuses) + len(parsed.template_events) + len(parsed.errors) > 1
 	)
+	result.committed = one_by_one
 	for message in parsed.messages:
 		name = _one_item(
 			result, "message", message.raw, lambda m=message: insert_incoming(m, ours), one_by_one
