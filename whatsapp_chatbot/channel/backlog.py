@@ -90,9 +90,19 @@ def recent(name: str) -> list[float]:
 
 
 def queue():
-	from frappe.utils.background_jobs import get_queue
+	"""The turn queue on Frappe's queue connection, as get_queue makes it; its full name (Frappe
+	prefixes the bench id, which it reads from the disk on each call) kept per process and site."""
+	from frappe.utils.background_jobs import generate_qname, get_redis_conn
+	from rq import Queue
 
-	return get_queue(turn_queue())
+	short = turn_queue()
+	key = (frappe.local.site, short)
+	if key not in _queue_names:
+		_queue_names[key] = generate_qname(short)
+	return Queue(_queue_names[key], connection=get_redis_conn())
+
+
+_queue_names: dict[tuple[str, str], str] = {}  # (site, queue) → its full RQ name
 
 
 def live_workers(rq_queue) -> int:
@@ -205,7 +215,7 @@ def _busy(threshold: int, joining: int = 0) -> bool:
 	queue one worker would drain in time skips counting the workers (more only drain it faster).
 	The depth is read on every webhook; the recent turns' durations and the live workers, which
 	change with turns, not with messages, are read again after a second (MEMO_SECONDS)."""
-	rq_queue = _turn_queue()
+	rq_queue = queue()
 	depth = rq_queue.count + joining
 	if not depth:
 		return False
@@ -230,19 +240,6 @@ def _remembered(what: str, read):
 	value = read()
 	_memo[key] = (now, value)
 	return value
-
-
-def _turn_queue():
-	"""The turn queue, its full name (Frappe prefixes the bench id, which it reads from the disk on
-	each call) kept per web process, site and queue."""
-	from frappe.utils.background_jobs import generate_qname, get_redis_conn
-	from rq import Queue
-
-	short = turn_queue()
-	key = (frappe.local.site, f"queue:{short}")
-	if key not in _memo:
-		_memo[key] = (0.0, generate_qname(short))
-	return Queue(_memo[key][1], connection=get_redis_conn())
 
 
 def _with_a_person(contact: str) -> bool:
