@@ -5,8 +5,9 @@ The OpenAI stand-in answers each call after `--latency` ± `--jitter` seconds (u
 blocking other calls; each turn is a read command with the real number of model calls (the model
 calls stock_balance, gets the result, answers: 2 calls), and the answer echoes the tag of the
 message it answers. Meta is the Graph stand-in; the site is served by gunicorn; workers are
-`bench worker` processes (mode `worker`, one process each) or one `bench worker-pool
---num-workers N` (mode `pool`) on the turn queue; with `--worker-host PATH` (another bench
+`bench worker` processes (mode `worker`, one process each), one `bench worker-pool
+--num-workers N` (mode `pool`) or one `bench whatsapp-chatbot worker-pool --num-workers N` (mode
+`nofork`: no process forked per job) on the turn queue; with `--worker-host PATH` (another bench
 folder sharing sites, Redis and database) half of them run from there. Contacts of this run (numbers
 no other run uses) write through the signed webhook.
 
@@ -61,10 +62,13 @@ def start_workers(mode: str, count: int, queue: str, host: str | None) -> list:
 
 	local, remote = (count - count // 2, count // 2) if host else (count, 0)
 	workers = []
-	if mode == "pool":
-		workers.append(Worker(queues=queue, name="capacity-pool", pool=local))
+	if mode in ("pool", "nofork"):
+		no_fork = mode == "nofork"
+		workers.append(Worker(queues=queue, name=f"capacity-{mode}", pool=local, no_fork=no_fork))
 		if remote:
-			workers.append(Worker(queues=queue, name="capacity-pool-host", pool=remote, bench=host))
+			workers.append(
+				Worker(queues=queue, name=f"capacity-{mode}-host", pool=remote, bench=host, no_fork=no_fork)
+			)
 	else:
 		workers += [Worker(queues=queue, name=f"capacity-{i}") for i in range(local)]
 		workers += [Worker(queues=queue, name=f"capacity-host-{i}", bench=host) for i in range(remote)]
@@ -197,7 +201,11 @@ def main():
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("--levels", default="1,2,4,8,16", help="numbers of workers")
-	parser.add_argument("--modes", default="worker,pool", help="worker (bench worker ×N), pool (worker-pool)")
+	parser.add_argument(
+		"--modes",
+		default="worker,pool,nofork",
+		help="worker (bench worker ×N), pool (worker-pool), nofork (whatsapp-chatbot worker-pool)",
+	)
 	parser.add_argument("--latency", type=float, default=1.5, help="seconds per model call")
 	parser.add_argument("--jitter", type=float, default=0.3, help="± seconds, uniform")
 	parser.add_argument("--graph-latency", type=float, default=0.0, help="seconds per Graph call")

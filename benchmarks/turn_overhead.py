@@ -2,6 +2,8 @@
 
 The fake OpenAI and Graph servers answer instantly, so what is measured is our own overhead: the
 webhook request, the RQ job(s) on one worker, the command against ERPNext, the outbox send.
+The worker is, in turn, each of `--workers`: `bench worker` (`worker`: Frappe v15 forks a process
+per job) and one no-fork worker of `bench whatsapp-chatbot worker-pool --num-workers 1` (`nofork`).
 Each turn: the model calls stock_balance, gets the result, answers; the answer goes out.
 
     cd ~/frappe-bench/sites
@@ -29,6 +31,7 @@ def main():
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("-n", "--turns", type=int, default=200)
+	parser.add_argument("--workers", default="worker,nofork", help="worker, pool and/or nofork")
 	args = parser.parse_args()
 
 	import frappe
@@ -53,9 +56,10 @@ def main():
 	(wa_id,) = make_contacts(1, facts.company)
 
 	web = WebServer(workers=2).start()
-	worker = Worker(queues=turn_queue(), name="bench-worker").start()
 	connection = get_queue(turn_queue()).connection
-	runs = {"isolated": [], "back to back": []}  # (seconds to the acknowledgement, to the reply)
+	runs = {}  # (kind, run) → [(seconds to the acknowledgement, to the reply)]
+	sequence = iter(range(1_000_000))
+	worker = None
 	try:
 		session = requests.Session()
 
@@ -79,14 +83,18 @@ def main():
 				wait_until(lambda: _ended(job_id, connection), timeout=60)
 			return acknowledged, total
 
-		for index in range(5):  # warm-up: imports and caches in the worker's parent process
-			turn(-index - 1, isolated=True)
-		for index in range(args.turns):
-			runs["isolated"].append(turn(index, isolated=True))
-		for index in range(args.turns):
-			runs["back to back"].append(turn(args.turns + index, isolated=False))
+		for kind in args.workers.split(","):
+			pool = {"worker": 0, "pool": 1, "nofork": 1}[kind]
+			worker = Worker(turn_queue(), name=f"bench-{kind}", pool=pool, no_fork=kind == "nofork").start()
+			for _ in range(5):  # warm-up: the worker starts, imports and fills its caches
+				turn(next(sequence), isolated=True)
+			for name, isolated in (("isolated", True), ("back to back", False)):
+				runs[(kind, name)] = [turn(next(sequence), isolated) for _ in range(args.turns)]
+			worker.stop()
+			worker = None
 	finally:
-		worker.stop()
+		if worker:
+			worker.stop()
 		web.stop()
 		graph.stop()
 		model.stop()
@@ -101,8 +109,8 @@ def main():
 		f"\nturn_overhead: {args.turns} read commands a run, one RQ worker, fake OpenAI and Graph answering "
 		"instantly; seconds from the webhook POST to the reply at the Graph stand-in"
 	)
-	for name, measured in runs.items():
-		print_run(name, measured)
+	for (kind, name), measured in runs.items():
+		print_run(f"{kind:7s}{name}", measured)
 	print(f"answered turns: {turns}, commands run: {commands}, model calls: {len(model.requests)}")
 	print(
 		"isolated: each message once the worker is idle again (our overhead per turn); back to back:\n"
@@ -125,7 +133,7 @@ def print_run(name: str, measured: list[tuple[float, float]]) -> None:
 	acknowledged = statistics.median(ack for ack, _total in measured)
 	after = statistics.median(total - ack for ack, total in measured)
 	print(
-		f"{name:13s} p50 {statistics.median(totals):.3f}   p90 {totals[int(len(totals) * 0.9)]:.3f}   "
+		f"{name:20s} p50 {statistics.median(totals):.3f}   p90 {totals[int(len(totals) * 0.9)]:.3f}   "
 		f"p99 {totals[min(len(totals) - 1, int(len(totals) * 0.99))]:.3f}   "
 		f"(p50: acknowledged {acknowledged:.3f}, reply after it {after:.3f})"
 	)

@@ -65,6 +65,27 @@ FRAMEWORK = (
 )
 
 
+# what Frappe's own `bench worker-pool` loads before it forks its workers
+FRAPPE_POOL = (
+	"frappe.database.query",
+	"frappe.query_builder",
+	"frappe.utils",
+	"frappe.utils.safe_exec",
+	"frappe.utils.scheduler",
+	"frappe.utils.typing_validations",
+	"frappe.website.path_resolver",
+)
+
+
+def pool_parent(with_ours: bool = True) -> None:
+	"""The parent of `bench whatsapp-chatbot worker-pool` (worker_pool.py): Frappe's pool list,
+	and ours unless turned off."""
+	for name in FRAPPE_POOL:
+		_import(name)
+	if with_ours:
+		worker_parent()
+
+
 def worker_parent() -> None:
 	"""Never fails: a worker that could not preload still works (its jobs import what they use)."""
 	for name in FRAMEWORK:

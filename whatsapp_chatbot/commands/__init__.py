@@ -51,6 +51,20 @@ def chat(context, phone=None, user=None):
 		frappe.destroy()
 
 
+@whatsapp_chatbot.command("worker-pool")
+@click.option("--queue", help="Queues to consume, comma-separated (default: all of Frappe's)")
+@click.option("--num-workers", type=int, default=2, show_default=True, help="Workers in the pool")
+@click.option("--quiet", is_flag=True, default=False, help="Log warnings only")
+@click.option("--burst", is_flag=True, default=False, help="Stop once the queues are empty")
+def worker_pool(queue=None, num_workers=2, quiet=False, burst=False):
+	"""`bench worker-pool` whose workers run each job in their own process (no fork per job)."""
+	from whatsapp_chatbot import worker_pool
+
+	if num_workers < 1:
+		raise click.UsageError("--num-workers must be at least 1")
+	worker_pool.start(queue=queue, num_workers=num_workers, quiet=quiet, burst=burst)
+
+
 from whatsapp_chatbot.commands.evaluation import evaluate
 
 whatsapp_chatbot.add_command(evaluate)

@@ -17,6 +17,8 @@ Should they meet anyway, the block waits LOCK_WAIT_SECONDS at most and fails on 
 skips that report), instead of waiting on a transaction that only its own process can end.
 
 One connection per process, site and thread, opened on first use: a forked child opens its own.
+A worker that runs its jobs in its own process (worker_pool.py) keeps its job thread's connection
+for the next job; those of threads that have ended are closed when a job ends (after_job).
 """
 
 from __future__ import annotations
@@ -38,6 +40,18 @@ def _forget() -> None:
 
 
 os.register_at_fork(after_in_child=_forget)
+
+
+def after_job(**_kwargs) -> None:
+	"""Close the connections of threads that have ended (a thread's own ident may be reused by a
+	later thread, which then finds a live connection: harmless, it is this process's)."""
+	alive = {thread.ident for thread in threading.enumerate()}
+	for key in [key for key in _connections if key[0] == os.getpid() and key[2] not in alive]:
+		db = _connections.pop(key)
+		try:
+			db.close()
+		except Exception:  # already gone: nothing to close
+			pass
 
 
 def connection():

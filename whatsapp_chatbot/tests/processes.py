@@ -104,7 +104,8 @@ class _Process:
 
 
 class Worker(_Process):
-	"""`bench worker` on the given queues, or `bench worker-pool --num-workers N` when `pool` is N.
+	"""`bench worker` on the given queues, or `bench worker-pool --num-workers N` when `pool` is N
+	(`bench whatsapp-chatbot worker-pool`, whose workers do not fork per job, with `no_fork`).
 
 	`bench` is another bench folder to run it from (its own env and apps: a second "worker host"
 	sharing this one's sites folder, Redis and database); by default the bench the tests run in."""
@@ -115,9 +116,14 @@ class Worker(_Process):
 		name: str = "worker",
 		pool: int = 0,
 		bench: str | None = None,
+		no_fork: bool = False,
 	):
 		python = os.path.join(bench, "env", "bin", "python") if bench else sys.executable
 		command = ["worker-pool", "--num-workers", str(pool)] if pool else ["worker"]
+		if no_fork:
+			if not pool:
+				raise ValueError("the no-fork workers come as a pool: give pool=N")
+			command = ["whatsapp-chatbot", *command]
 		super().__init__(
 			[python, "-m", "frappe.utils.bench_helper", "frappe", *command, "--queue", queues],
 			name,
