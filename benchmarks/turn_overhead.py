@@ -32,6 +32,7 @@ def main():
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("-n", "--turns", type=int, default=200)
 	parser.add_argument("--workers", default="worker,nofork", help="worker, pool and/or nofork")
+	parser.add_argument("--rounds", type=int, default=3, help="the kinds alternate this many times")
 	args = parser.parse_args()
 
 	import frappe
@@ -83,15 +84,22 @@ def main():
 				wait_until(lambda: _ended(job_id, connection), timeout=60)
 			return acknowledged, total
 
-		for kind in args.workers.split(","):
-			pool = {"worker": 0, "pool": 1, "nofork": 1}[kind]
-			worker = Worker(turn_queue(), name=f"bench-{kind}", pool=pool, no_fork=kind == "nofork").start()
-			for _ in range(5):  # warm-up: the worker starts, imports and fills its caches
-				turn(next(sequence), isolated=True)
-			for name, isolated in (("isolated", True), ("back to back", False)):
-				runs[(kind, name)] = [turn(next(sequence), isolated) for _ in range(args.turns)]
-			worker.stop()
-			worker = None
+		# the kinds take turns, round after round, so a shared machine's drifting speed hits each alike
+		per_round = max(1, args.turns // args.rounds)
+		for _round in range(args.rounds):
+			for kind in args.workers.split(","):
+				pool = {"worker": 0, "pool": 1, "nofork": 1}[kind]
+				worker = Worker(
+					turn_queue(), name=f"bench-{kind}", pool=pool, no_fork=kind == "nofork"
+				).start()
+				for _ in range(5):  # warm-up: the worker starts, imports and fills its caches
+					turn(next(sequence), isolated=True)
+				for name, isolated in (("isolated", True), ("back to back", False)):
+					runs.setdefault((kind, name), []).extend(
+						turn(next(sequence), isolated) for _ in range(per_round)
+					)
+				worker.stop()
+				worker = None
 	finally:
 		if worker:
 			worker.stop()
@@ -106,7 +114,7 @@ def main():
 	contact = frappe.db.get_value("Chatbot Contact", {"wa_id": wa_id})
 	commands = frappe.db.count("Chatbot Command", {"contact": contact, "status": "Succeeded"})
 	print(
-		f"\nturn_overhead: {args.turns} read commands a run, one RQ worker, fake OpenAI and Graph answering "
+		f"\nturn_overhead: {args.turns} read commands a run ({args.rounds} rounds), one RQ worker, fake OpenAI and Graph answering "
 		"instantly; seconds from the webhook POST to the reply at the Graph stand-in"
 	)
 	for (kind, name), measured in runs.items():

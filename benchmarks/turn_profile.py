@@ -99,8 +99,6 @@ def breakdown(stats: pstats.Stats) -> dict[str, float]:
 
 
 def horse_parent(args) -> None:
-	import random
-
 	# bench's CLI (`bench worker` runs `python -m frappe.utils.bench_helper frappe worker …`)
 	# imports every app's commands module: that is where the app preloads what a turn needs
 	sys.argv = ["frappe/utils/bench_helper.py", "frappe", "worker", "--queue", args.queue]
@@ -126,37 +124,53 @@ def horse_parent(args) -> None:
 			job, job_queue = Queue.dequeue_any([queue], timeout=10, connection=connection)
 			profiled = index >= args.count - args.profiled
 			out = os.path.join(args.out, f"turn{index}.prof")
-			read_end, write_end = os.pipe()
-			forked = time.perf_counter()
-			pid = os.fork()
-			if pid == 0:  # the work-horse, as rq's fork_work_horse / main_work_horse make it
-				os.close(read_end)
-				entered = time.perf_counter()
-				os.setsid()
-				random.seed()
-				profile = cProfile.Profile() if profiled else None
-				if profile:
-					profile.enable()
-				worker._is_horse = True
-				before = set(sys.modules)
-				worker.perform_job(job, job_queue)
-				imported = sorted(set(sys.modules) - before)
-				if profile:
-					profile.disable()
-					profile.dump_stats(out)
-				with os.fdopen(write_end, "w") as pipe:
-					pipe.write(json.dumps({"fork_to_horse": entered - forked, "imported": imported}))
-				os._exit(0)
-			os.close(write_end)
-			with os.fdopen(read_end) as pipe:
-				report = json.loads(pipe.read() or "{}")
-			os.waitpid(pid, 0)
-			report.update(wall=time.perf_counter() - forked, profile=out if profiled else None)
+			started = time.perf_counter()
+			if args.no_fork:  # as the no-fork pool's worker runs it: in this very process
+				report = perform(worker, job, job_queue, out if profiled else None, started)
+			else:
+				report = forked(worker, job, job_queue, out if profiled else None, started)
+			report.update(wall=time.perf_counter() - started, profile=out if profiled else None)
 			results.append(report)
 	finally:
 		worker.register_death()
 	with open(os.path.join(args.out, "results.json"), "w") as file:
 		json.dump({"cli_seconds": cli_seconds, "turns": results}, file)
+
+
+def perform(worker, job, job_queue, out: str | None, started: float) -> dict:
+	entered = time.perf_counter()
+	profile = cProfile.Profile() if out else None
+	if profile:
+		profile.enable()
+	before = set(sys.modules)
+	worker.perform_job(job, job_queue)
+	imported = sorted(set(sys.modules) - before)
+	if profile:
+		profile.disable()
+		profile.dump_stats(out)
+	return {"fork_to_horse": entered - started, "imported": imported}
+
+
+def forked(worker, job, job_queue, out: str | None, started: float) -> dict:
+	"""The work-horse, as rq's fork_work_horse / main_work_horse make it."""
+	import random
+
+	read_end, write_end = os.pipe()
+	pid = os.fork()
+	if pid == 0:
+		os.close(read_end)
+		os.setsid()
+		random.seed()
+		worker._is_horse = True
+		report = perform(worker, job, job_queue, out, started)
+		with os.fdopen(write_end, "w") as pipe:
+			pipe.write(json.dumps(report))
+		os._exit(0)
+	os.close(write_end)
+	with os.fdopen(read_end) as pipe:
+		report = json.loads(pipe.read() or "{}")
+	os.waitpid(pid, 0)
+	return report
 
 
 # -- the run: data, stand-ins, messages, then the parent above in a process of its own ----------
@@ -167,6 +181,7 @@ def main():
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("-n", "--turns", type=int, default=15, help="turns in all (the first warm up)")
 	parser.add_argument("--profiled", type=int, default=5, help="the last N turns are profiled")
+	parser.add_argument("--no-fork", action="store_true", help="run each job in the worker (worker_pool.py)")
 	parser.add_argument("--horse-parent", action="store_true", help=argparse.SUPPRESS)
 	parser.add_argument("--queue", help=argparse.SUPPRESS)
 	parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -212,6 +227,7 @@ def main():
 				str(args.profiled),
 				"--out",
 				out,
+				*(["--no-fork"] if args.no_fork else []),
 			],
 			cwd=os.getcwd(),
 		)
@@ -252,7 +268,7 @@ def report(results: dict, answered: int, sent: int, model_calls: int, args) -> N
 	plain = [t["wall"] for t in turns if not t["profile"]][max(0, min(3, args.turns - args.profiled - 1)) :]
 	if plain:
 		print(
-			f"unprofiled work-horse, fork → exit: median {statistics.median(plain) * 1000:.1f} ms "
+			f"unprofiled {'job, in the worker (no fork)' if args.no_fork else 'work-horse, fork → exit'}: median {statistics.median(plain) * 1000:.1f} ms "
 			f"(min {min(plain) * 1000:.1f}, max {max(plain) * 1000:.1f}, {len(plain)} turns)"
 		)
 	imported = turns[-1].get("imported") or []

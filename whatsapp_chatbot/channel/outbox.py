@@ -22,6 +22,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
+from whatsapp_chatbot import rows
 from whatsapp_chatbot.channel import alerts, contacts, held, locks, outgoing, standin, statuses, template_send
 from whatsapp_chatbot.channel import template_message as tm
 from whatsapp_chatbot.channel.errors import GraphError, backoff_seconds
@@ -80,7 +81,10 @@ def queue(
 			"notification": notification,
 			"request_body": json.dumps(body, ensure_ascii=False),
 		}
-	).insert(ignore_permissions=True)
+	)
+	# every link is a record the caller has just read: validating them is a query each, per reply
+	doc.flags.ignore_links = True
+	doc.insert(ignore_permissions=True)
 	if not frappe.flags.whatsapp_chatbot_send_inline:
 		enqueue_send(doc.name)
 	return doc.name
@@ -271,7 +275,7 @@ def short_of_time(settings) -> bool:
 def send_one(name: str, settings=None) -> str:
 	"""One message through the Graph API. Returns 'sent', 'failed' or 'wait' (retry later)."""
 	settings = settings or get_settings()
-	row = frappe.get_doc(MESSAGE, name, for_update=True)
+	row = rows.locked(MESSAGE, name)
 	if row.status != "Queued":
 		return "skipped"
 	if row.next_attempt_at and get_datetime(row.next_attempt_at) > now_datetime():

@@ -17,6 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime, strip_html
 
+from whatsapp_chatbot import rows
 from whatsapp_chatbot.realtime.progress import Cancelled
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Command, Result, without_site
@@ -153,7 +154,8 @@ def record(turn, command: Command, arguments: dict, status: str, **values):
 			**values,
 		}
 	)
-	return doc.insert(ignore_permissions=True)
+	doc.flags.ignore_links = True  # the turn's own contact, conversation, message and user: just read
+	return rows.as_saved(doc.insert(ignore_permissions=True))  # finished with db_set in this transaction
 
 
 def run_recorded(turn, command: Command, arguments: dict, doc=None) -> tuple[object, Outcome]:

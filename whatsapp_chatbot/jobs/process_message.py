@@ -27,7 +27,7 @@ import threading
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from whatsapp_chatbot import permissions, pipeline, texts
+from whatsapp_chatbot import permissions, pipeline, rows, texts
 from whatsapp_chatbot.channel import contacts, handoff, held, inbox, locks, outbox
 from whatsapp_chatbot.channel.graph import GraphError
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
@@ -135,7 +135,7 @@ def pending(sender_key: str) -> list[str]:
 
 
 def process_one(name: str) -> None:
-	message = frappe.get_doc(MESSAGE, name, for_update=True)
+	message = rows.locked(MESSAGE, name)
 	if message.status not in PENDING:
 		return
 	message.db_set({"status": "Processing", "attempts": (message.attempts or 0) + 1})
