@@ -5,7 +5,8 @@
 it, or later), paced at Meta's default 80 messages/s, go to gunicorn. RQ workers on this bench
 (host A) and on a second bench folder (host B, `--worker-host`) answer them through the fake
 OpenAI (one call per turn, "ok <id>" after about `--model-latency` s) and the Graph stand-in.
-Every `--kill-every` s one worker is SIGKILLed (hosts alternate, a busy one first) and replaced;
+Every `--kill-every` s one worker is SIGKILLed (hosts alternate, a busy one first) and replaced
+(`--no-fork`: one `bench whatsapp-chatbot worker-pool` per host, whose pool replaces it);
 the web server is restarted once (the sender retries whatever was refused, as Meta does); the
 sweep runs every 60 s as the scheduler runs it, with stale_after_seconds lowered for the run.
 
@@ -39,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from soak_traffic import Sender, Workers, events  # the benchmarks folder, not a package
+from soak_traffic import NoForkPools, Sender, Workers, events  # the benchmarks folder, not a package
 
 SETTINGS = "WhatsApp Chatbot Settings"
 SWEEP_EVERY = 60  # the app's sweep is scheduled every minute (hooks.py)
@@ -158,6 +159,7 @@ def arguments():
 	parser.add_argument("--kill-every", type=float, default=20, help="seconds between kills (0: none)")
 	parser.add_argument("--workers-a", type=int, default=2)
 	parser.add_argument("--workers-b", type=int, default=2)
+	parser.add_argument("--no-fork", action="store_true", help="a whatsapp-chatbot worker-pool per host")
 	parser.add_argument("--worker-host", default="/home/frappe/worker-host")
 	parser.add_argument("--model-latency", type=float, default=0.05, help="mean seconds per model call")
 	parser.add_argument("--restart-web-at", type=float, help="seconds into the run (default: mid-sending)")
@@ -264,7 +266,7 @@ class Soak:
 
 		a, sender = self.args, self.sender
 		self.web = WebServer(workers=2).start()
-		self.workers = Workers(self.queues, self.hosts)
+		self.workers = (NoForkPools if a.no_fork else Workers)(self.queues, self.hosts)
 		started = time.monotonic()
 		sender.start(self.web)
 		next_kill, next_sweep, next_print = a.kill_every or float("inf"), SWEEP_EVERY, 0.0

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import collections
 import itertools
+import os
 import random
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -198,3 +200,53 @@ class Workers:
 		for workers in self.live.values():
 			for worker in workers:
 				worker.stop()
+
+
+class NoForkPools:
+	"""One `bench whatsapp-chatbot worker-pool` per host: its workers run their jobs themselves, so
+	a kill takes a worker in the middle of a turn, and the pool starts another in its place."""
+
+	def __init__(self, queues: str, hosts: dict[str, tuple[str | None, int]]):
+		from whatsapp_chatbot.tests.processes import Worker
+
+		self.pools = {
+			host: Worker(
+				queues=queues, name=f"soak-nofork-{host}", pool=count, bench=bench, no_fork=True
+			).start()
+			for host, (bench, count) in hosts.items()
+			if count
+		}
+		self.turns = itertools.cycle(list(self.pools))
+		self.kills = collections.Counter()
+
+	def kill_one(self) -> str:
+		"""SIGKILL one pool worker: a busy one (RQ says so) on this host, else on the other, else any."""
+		import psutil
+		from frappe.utils.background_jobs import get_redis_conn
+		from rq import Worker as RQWorker
+
+		busy = {w.pid for w in RQWorker.all(connection=get_redis_conn()) if w.get_state() == "busy"}
+
+		def workers(host: str) -> list[int]:
+			try:
+				return [c.pid for c in psutil.Process(self.pools[host].process.pid).children()]
+			except psutil.Error:
+				return []
+
+		first = next(self.turns)
+		hosts = [first] + [h for h in self.pools if h != first]
+		found = [(h, pid) for h in hosts for pid in workers(h) if pid in busy]
+		fallback = [(h, pid) for h in hosts for pid in workers(h)]
+		if not (found or fallback):
+			return "none (no worker running)"
+		host, victim = (found or fallback)[0]
+		try:
+			os.kill(victim, signal.SIGKILL)
+		except ProcessLookupError:
+			pass
+		self.kills["busy" if found else "idle"] += 1
+		return f"{host} ({'busy' if found else 'idle'})"
+
+	def stop(self) -> None:
+		for pool in self.pools.values():
+			pool.stop()
