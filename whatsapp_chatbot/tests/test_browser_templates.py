@@ -10,7 +10,7 @@ from whatsapp_chatbot.message_templates import sync
 from whatsapp_chatbot.permissions import MANAGER_ROLE
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.browser import BrowserTestCase, make_desk_user
-from whatsapp_chatbot.tests.fake_templates import sample_set
+from whatsapp_chatbot.tests.fake_template_samples import sample_set
 
 TEMPLATE = "Chatbot Template"
 MARKUP = '<img src=x onerror="window.__wcb_xss=1">'

@@ -7,7 +7,7 @@ import frappe
 
 from whatsapp_chatbot.api import setup
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests.fake_templates import sample_set
+from whatsapp_chatbot.tests.fake_template_samples import sample_set
 
 TEMPLATE = "Chatbot Template"
 

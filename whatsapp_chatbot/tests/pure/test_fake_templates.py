@@ -5,7 +5,7 @@ import unittest
 import requests
 
 from whatsapp_chatbot.tests.fake_graph import FakeGraph
-from whatsapp_chatbot.tests.fake_templates import sample_set
+from whatsapp_chatbot.tests.fake_template_samples import sample_set
 
 WABA = "2000000000001"
 LIST_WABA = "2000000000002"  # only the sample set: other tests add to WABA

@@ -11,7 +11,8 @@ from whatsapp_chatbot.channel.errors import GraphError
 from whatsapp_chatbot.channel.graph import GraphClient
 from whatsapp_chatbot.message_templates import lifecycle, standard
 from whatsapp_chatbot.tests.fake_graph import FakeGraph
-from whatsapp_chatbot.tests.fake_templates import TemplateStore, sample_set
+from whatsapp_chatbot.tests.fake_template_samples import sample_set
+from whatsapp_chatbot.tests.fake_templates import TemplateStore
 
 WABA = "3000000000001"
 
