@@ -138,12 +138,19 @@ def process_one(name: str) -> None:
 	message = rows.locked(MESSAGE, name)
 	if message.status not in PENDING:
 		return
-	message.db_set({"status": "Processing", "attempts": (message.attempts or 0) + 1})
-	# who wrote and in which conversation is settled and committed first: an answer step that
-	# fails later must not undo it (the apology needs the contact's 24-hour window).
+	# who wrote and in which conversation is settled and committed first, with the attempt: an
+	# answer step that fails later must not undo it (the apology needs the contact's 24-hour window)
 	contact = contacts.from_message(message)
 	conversation = contacts.conversation_for(contact)
-	message.db_set({"contact": contact.name, "conversation": conversation.name, "user": contact.user})
+	message.db_set(
+		{
+			"status": "Processing",
+			"attempts": (message.attempts or 0) + 1,
+			"contact": contact.name,
+			"conversation": conversation.name,
+			"user": contact.user,
+		}
+	)
 	contacts.touch(conversation)
 	# the contact wrote: what was held for the window goes back to the queue in this same commit, so
 	# it goes out before this message's answer and a killed worker leaves it to the sweep

@@ -88,6 +88,7 @@ class TestNoForkPool(FrappeTestCase):
 	def test_a_job_past_its_timeout_stops_its_worker_and_the_pool_starts_another(self):
 		worker = self.current_worker()
 		job = run("sleep", timeout=2, wait=60, seconds=30)
+		self.addCleanup(job.delete)
 		self.assertEqual(job.get_status(), "failed")
 		self.assertIn("JobTimeoutException", job.exc_info or "")
 		replacement = wait_until(lambda: (set(workers_of(self.pool)) - {worker}) or None, timeout=30)
@@ -99,6 +100,7 @@ class TestNoForkPool(FrappeTestCase):
 	def test_stop_job_from_the_desk_ends_that_worker_only(self):
 		worker = self.current_worker()
 		job = frappe.enqueue(f"{PROBES}.sleep", queue="short", timeout=120, seconds=60)
+		self.addCleanup(job.delete)  # left "started" by the worker that was killed under it
 		wait_until(lambda: job.get_status(refresh=True) == "started", timeout=30)
 		frappe.get_doc("RQ Job", job.id).stop_job()  # the RQ Job form's Stop Job
 		wait_until(lambda: not psutil.pid_exists(worker) or psutil.Process(worker).status() == "zombie")
