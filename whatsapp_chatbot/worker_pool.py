@@ -13,7 +13,8 @@ that same pool for v15: RQ's WorkerPool with RQ's SimpleWorker, and v16's three 
   fresh worker in its place, as it does for one that was killed;
 - each worker leaves after about 5,000 jobs (with jitter, so they do not all restart at once), so
   nothing a job leaves behind can grow without bound;
-- "kill the horse" (RQ's stop-job command) kills the worker itself, the only process running it.
+- RQ's stop-job command (the Desk's Stop Job on an RQ Job) kills the worker itself, the only
+  process running the job: RQ's own would kill the worker's process group, the whole pool.
 
 Every job still runs inside Frappe's `execute_job`, which initialises the site, connects and
 destroys `frappe.local` around it, exactly as a gunicorn worker does around each request: what a
