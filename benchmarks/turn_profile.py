@@ -119,8 +119,11 @@ def horse_parent(args) -> None:
 	worker = Worker([queue], connection=connection)
 	worker.register_birth()
 	results = []
+	statements: list = []
 	try:
 		for index in range(args.count):
+			if args.queries and index == args.count - 1:
+				_record_statements(statements)
 			job, job_queue = Queue.dequeue_any([queue], timeout=10, connection=connection)
 			profiled = index >= args.count - args.profiled
 			out = os.path.join(args.out, f"turn{index}.prof")
@@ -134,7 +137,56 @@ def horse_parent(args) -> None:
 	finally:
 		worker.register_death()
 	with open(os.path.join(args.out, "results.json"), "w") as file:
-		json.dump({"cli_seconds": cli_seconds, "turns": results}, file)
+		json.dump({"cli_seconds": cli_seconds, "turns": results, "queries": statements}, file)
+
+
+def _record_statements(into: list) -> None:
+	"""Every SQL statement of what follows, timed, with the nearest caller in the app (or else in
+	Frappe): where a turn's round trips come from."""
+	import traceback
+
+	from frappe.database.database import Database
+
+	plain = Database.sql
+
+	def sql(self, query, *args, **kwargs):
+		started = time.perf_counter()
+		try:
+			return plain(self, query, *args, **kwargs)
+		finally:
+			seconds = time.perf_counter() - started
+			frames = traceback.extract_stack(limit=40)[:-1]
+			ours = [
+				fr for fr in frames if "whatsapp_chatbot" in fr.filename and "benchmarks" not in fr.filename
+			]
+			caller = (ours or frames)[-1]
+			where = f"{caller.filename.rsplit('/', 2)[-2]}/{caller.filename.rsplit('/', 1)[-1]}:{caller.lineno} {caller.name}"
+			into.append([seconds, " ".join(str(query).split())[:100], where])
+
+	Database.sql = sql
+
+	from frappe.utils.redis_wrapper import RedisWrapper
+
+	for method in ("hget", "get_value"):
+		plain_read = getattr(RedisWrapper, method)
+
+		def read(self, key, *args, _plain=plain_read, _method=method, **kwargs):
+			started = time.perf_counter()
+			try:
+				return _plain(self, key, *args, **kwargs)
+			finally:
+				seconds = time.perf_counter() - started
+				frames = traceback.extract_stack(limit=40)[:-1]
+				ours = [
+					fr
+					for fr in frames
+					if "whatsapp_chatbot" in fr.filename and "benchmarks" not in fr.filename
+				]
+				caller = (ours or frames)[-1]
+				where = f"{caller.filename.rsplit('/', 2)[-2]}/{caller.filename.rsplit('/', 1)[-1]}:{caller.lineno} {caller.name}"
+				into.append([seconds, f"redis {_method} {key} {' '.join(map(str, args))[:60]}", where])
+
+		setattr(RedisWrapper, method, read)
 
 
 def perform(worker, job, job_queue, out: str | None, started: float) -> dict:
@@ -182,6 +234,7 @@ def main():
 	parser.add_argument("-n", "--turns", type=int, default=15, help="turns in all (the first warm up)")
 	parser.add_argument("--profiled", type=int, default=5, help="the last N turns are profiled")
 	parser.add_argument("--no-fork", action="store_true", help="run each job in the worker (worker_pool.py)")
+	parser.add_argument("--queries", action="store_true", help="list the last turn's SQL statements")
 	parser.add_argument("--horse-parent", action="store_true", help=argparse.SUPPRESS)
 	parser.add_argument("--queue", help=argparse.SUPPRESS)
 	parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -228,6 +281,7 @@ def main():
 				"--out",
 				out,
 				*(["--no-fork"] if args.no_fork else []),
+				*(["--queries"] if args.queries else []),
 			],
 			cwd=os.getcwd(),
 		)
@@ -271,6 +325,13 @@ def report(results: dict, answered: int, sent: int, model_calls: int, args) -> N
 			f"unprofiled {'job, in the worker (no fork)' if args.no_fork else 'work-horse, fork → exit'}: median {statistics.median(plain) * 1000:.1f} ms "
 			f"(min {min(plain) * 1000:.1f}, max {max(plain) * 1000:.1f}, {len(plain)} turns)"
 		)
+	if args.queries:
+		statements = results["queries"]
+		print(
+			f"\nthe last turn's {len(statements)} SQL statements ({sum(s[0] for s in statements) * 1000:.1f} ms):"
+		)
+		for seconds, query, where in statements:
+			print(f"  {seconds * 1000:6.2f}  {where[:60]:60s} {query}")
 	imported = turns[-1].get("imported") or []
 	print(f"modules imported in the last work-horse (not preloaded by its parent): {len(imported)}")
 	if imported:

@@ -34,7 +34,15 @@ override_doctype_class = {"Notification": "whatsapp_chatbot.notifications.notifi
 
 # Workflow approvals on WhatsApp (approvals/trigger.py): Frappe inserts a Workflow Action when a
 # document enters a state with next transitions; no other save runs anything of ours.
-doc_events = {"Workflow Action": {"after_insert": "whatsapp_chatbot.approvals.trigger.on_workflow_action"}}
+doc_events = {
+	"Workflow Action": {"after_insert": "whatsapp_chatbot.approvals.trigger.on_workflow_action"},
+	# a worker keeps a language's merged translations between jobs (kept_translations.py): a
+	# Translation record changed drops them once committed
+	"Translation": {
+		event: "whatsapp_chatbot.kept_translations.forget"
+		for event in ("on_update", "on_trash", "after_rename")
+	},
+}
 # what was sent about a document (an approval's buttons, a notification) never stops that document
 # from being deleted: the messages stay as the chat's record, their link pointing at nothing
 ignore_links_on_delete = ["Chatbot Approval", "Chatbot Message"]

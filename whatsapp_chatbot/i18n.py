@@ -18,10 +18,9 @@ import re
 from contextlib import contextmanager
 
 import frappe
-from frappe.translate import get_all_translations
 from frappe.utils import flt, fmt_money, formatdate, getdate
 
-from whatsapp_chatbot import msgids, texts
+from whatsapp_chatbot import kept_translations, msgids, texts
 
 
 def normalise(language: str | None) -> str:
@@ -31,8 +30,8 @@ def normalise(language: str | None) -> str:
 
 def table(language: str) -> dict[str, str]:
 	"""Frappe's merged translations for a language: the apps' CSV files (and the parent language's,
-	for a variant), then the site's Translation records."""
-	return {} if language == "en" else get_all_translations(language)
+	for a variant), then the site's Translation records; kept by a worker between jobs."""
+	return {} if language == "en" else kept_translations.table(language)
 
 
 def bot_language(language: str | None) -> str:

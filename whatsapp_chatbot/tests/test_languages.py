@@ -291,18 +291,37 @@ class TestLanguagesWithWorkers(LanguageCase):
 
 	def test_a_translation_saved_in_the_desk_changes_the_next_reply(self):
 		with Worker("short,default", name="worker-i18n-translation"):
-			self.deliver("/cancel", self.MX)
-			f.settled(self.MX, timeout=60)
-			self.assertEqual(self.bodies(self.MX)[-1], texts.text("nothing_pending", "es"))
-			frappe.get_doc(
-				{
-					"doctype": "Translation",
-					"language": "es",
-					"source_text": texts.english("nothing_pending"),
-					"translated_text": "Nada por confirmar, jefe.",
-				}
-			).insert()
+			self.translation_changes_the_next_reply()
+
+	def test_a_worker_that_keeps_its_process_answers_with_the_saved_translation(self):
+		# the no-fork pool's worker keeps the merged table between jobs (kept_translations.py)
+		with Worker("short,default", name="worker-i18n-kept", pool=1, no_fork=True):
+			self.translation_changes_the_next_reply()
+			frappe.delete_doc(
+				"Translation",
+				frappe.get_all(
+					"Translation", {"source_text": texts.english("nothing_pending")}, pluck="name"
+				),
+			)
 			frappe.db.commit()
 			self.deliver("/cancel", self.MX)
 			f.settled(self.MX, timeout=60)
-			self.assertEqual(self.bodies(self.MX)[-1], "Nada por confirmar, jefe.")
+			self.assertEqual(self.bodies(self.MX)[-1], texts.text("nothing_pending", "es"))
+
+	def translation_changes_the_next_reply(self):
+		"""One contact's /cancel, before and after a Translation of its reply is saved."""
+		self.deliver("/cancel", self.MX)
+		f.settled(self.MX, timeout=60)
+		self.assertEqual(self.bodies(self.MX)[-1], texts.text("nothing_pending", "es"))
+		frappe.get_doc(
+			{
+				"doctype": "Translation",
+				"language": "es",
+				"source_text": texts.english("nothing_pending"),
+				"translated_text": "Nada por confirmar, jefe.",
+			}
+		).insert()
+		frappe.db.commit()
+		self.deliver("/cancel", self.MX)
+		f.settled(self.MX, timeout=60)
+		self.assertEqual(self.bodies(self.MX)[-1], "Nada por confirmar, jefe.")
