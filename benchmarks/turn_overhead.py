@@ -126,6 +126,9 @@ def main():
 		"often answers it itself: it looks for its sender's pending messages once more before it ends)"
 	)
 	print(f"aim: isolated p50 under 0.1 s (load average {os.getloadavg()[0]:.2f})")
+	from whatsapp_chatbot import kept_metas
+
+	print(kept_metas.describe())
 	clean([wa_id])
 
 

@@ -139,6 +139,7 @@ def main():
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.set_user("Administrator")
+	from whatsapp_chatbot import kept_metas
 	from whatsapp_chatbot.tests import factories
 	from whatsapp_chatbot.tests.processes import WebServer
 
@@ -229,6 +230,7 @@ def main():
 		f"stored: {stored[0]} rows, {stored[1]} distinct wamids, expected {expected}: {'OK' if stored[0] == stored[1] == expected else 'MISMATCH'}"
 	)
 	print(f"processing jobs queued: {jobs} (expected {expected})")
+	print(kept_metas.describe())
 
 	frappe.db.sql("delete from `tabChatbot Message` where wamid like %s", like)
 	factories.clear_jobs()

@@ -50,9 +50,14 @@ ignore_links_on_delete = ["Chatbot Approval", "Chatbot Message"]
 # Background jobs
 # ---------------
 # each turn's queue wait and duration, for the busy notice and the Desk (channel/backlog.py)
-before_job = ["whatsapp_chatbot.channel.backlog.before_job"]
+# this app's DocType metas kept by a worker between our jobs (kept_metas.py)
+before_job = ["whatsapp_chatbot.channel.backlog.before_job", "whatsapp_chatbot.kept_metas.before_job"]
 # side connections of threads that ended, in a worker that keeps its process (realtime/side_db.py)
-after_job = ["whatsapp_chatbot.channel.backlog.after_job", "whatsapp_chatbot.realtime.side_db.after_job"]
+after_job = [
+	"whatsapp_chatbot.channel.backlog.after_job",
+	"whatsapp_chatbot.realtime.side_db.after_job",
+	"whatsapp_chatbot.kept_metas.after_job",
+]
 
 # Tests
 # -----

@@ -17,6 +17,7 @@ import hmac
 import frappe
 from werkzeug.wrappers import Response
 
+from whatsapp_chatbot import kept_metas
 from whatsapp_chatbot.channel import backlog, inbox, signature
 from whatsapp_chatbot.channel.payload import MAX_BODY_BYTES, PayloadError, parse_webhook
 from whatsapp_chatbot.channel.settings import secret
@@ -27,7 +28,11 @@ def webhook(**_form_dict) -> Response:
 	# Frappe passes the parsed JSON body as keyword arguments; the raw bytes are what is signed.
 	if frappe.request.method == "GET":
 		return verify(frappe.request.args)
-	return receive()
+	kept_metas.seed()  # Chatbot Message's meta, kept by this gunicorn worker (kept_metas.py)
+	try:
+		return receive()
+	finally:
+		kept_metas.keep()
 
 
 def verify(args) -> Response:
