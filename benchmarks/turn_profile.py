@@ -141,52 +141,42 @@ def horse_parent(args) -> None:
 
 
 def _record_statements(into: list) -> None:
-	"""Every SQL statement of what follows, timed, with the nearest caller in the app (or else in
-	Frappe): where a turn's round trips come from."""
-	import traceback
-
+	"""Every SQL statement and Redis cache read of what follows, timed, with the nearest caller in
+	the app (or else in Frappe): where a turn's round trips come from. (Wrapping Frappe's own
+	Database.sql and RedisWrapper's reads: this process only measures.)"""
 	from frappe.database.database import Database
-
-	plain = Database.sql
-
-	def sql(self, query, *args, **kwargs):
-		started = time.perf_counter()
-		try:
-			return plain(self, query, *args, **kwargs)
-		finally:
-			seconds = time.perf_counter() - started
-			frames = traceback.extract_stack(limit=40)[:-1]
-			ours = [
-				fr for fr in frames if "whatsapp_chatbot" in fr.filename and "benchmarks" not in fr.filename
-			]
-			caller = (ours or frames)[-1]
-			where = f"{caller.filename.rsplit('/', 2)[-2]}/{caller.filename.rsplit('/', 1)[-1]}:{caller.lineno} {caller.name}"
-			into.append([seconds, " ".join(str(query).split())[:100], where])
-
-	Database.sql = sql
-
 	from frappe.utils.redis_wrapper import RedisWrapper
 
-	for method in ("hget", "get_value"):
-		plain_read = getattr(RedisWrapper, method)
-
-		def read(self, key, *args, _plain=plain_read, _method=method, **kwargs):
+	def timed(plain, describe):
+		def call(self, first, *args, **kwargs):
 			started = time.perf_counter()
 			try:
-				return _plain(self, key, *args, **kwargs)
+				return plain(self, first, *args, **kwargs)
 			finally:
-				seconds = time.perf_counter() - started
-				frames = traceback.extract_stack(limit=40)[:-1]
-				ours = [
-					fr
-					for fr in frames
-					if "whatsapp_chatbot" in fr.filename and "benchmarks" not in fr.filename
-				]
-				caller = (ours or frames)[-1]
-				where = f"{caller.filename.rsplit('/', 2)[-2]}/{caller.filename.rsplit('/', 1)[-1]}:{caller.lineno} {caller.name}"
-				into.append([seconds, f"redis {_method} {key} {' '.join(map(str, args))[:60]}", where])
+				into.append([time.perf_counter() - started, describe(first, args), _caller()])
 
-		setattr(RedisWrapper, method, read)
+		return call
+
+	Database.sql = timed(Database.sql, lambda query, _args: " ".join(str(query).split())[:100])
+	for method in ("hget", "get_value"):
+		setattr(
+			RedisWrapper,
+			method,
+			timed(
+				getattr(RedisWrapper, method),
+				lambda key, args, m=method: f"redis {m} {key} {' '.join(map(str, args))[:60]}",
+			),
+		)
+
+
+def _caller() -> str:
+	import traceback
+
+	frames = traceback.extract_stack(limit=40)[:-2]
+	ours = [fr for fr in frames if "whatsapp_chatbot" in fr.filename and "benchmarks" not in fr.filename]
+	caller = (ours or frames)[-1]
+	folder, file = caller.filename.rsplit("/", 2)[-2:]
+	return f"{folder}/{file}:{caller.lineno} {caller.name}"
 
 
 def perform(worker, job, job_queue, out: str | None, started: float) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import frappe
@@ -19,6 +18,7 @@ from frappe.utils import now_datetime, strip_html
 
 from whatsapp_chatbot import rows
 from whatsapp_chatbot.realtime.progress import Cancelled
+from whatsapp_chatbot.session_user import as_user
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import Command, Result, without_site
 
@@ -40,42 +40,6 @@ class Outcome:
 		if self.ok:
 			return self.result.for_model()
 		return json.dumps({"error": self.error, "permission_denied": self.refused}, ensure_ascii=False)
-
-
-@contextmanager
-def as_user(user: str):
-	previous = frappe.session.user
-	switch_user(user)
-	try:
-		yield
-	finally:
-		switch_user(previous)
-
-
-def switch_user(user: str) -> None:
-	"""frappe.set_user, keeping what its fresh request cache need not forget: who the session user
-	is changes no DocType's definition and no language's translations, and unpickling them again
-	from Redis after each switch cost a turn some 25 ms (the metas of every DocType a command
-	reads, a language's whole translation table). Everything else is forgotten, as set_user does."""
-	cache = getattr(frappe.local, "cache", None) or {}
-	kept = {key: cache[key] for key in _user_independent_keys() if key in cache}
-	frappe.set_user(user)
-	if kept:
-		frappe.local.cache.update(kept)
-
-
-# frappe.translate.MERGED_TRANSLATION_KEY (v15): a release that renames it only loses the saving
-MERGED_TRANSLATIONS = "merged_translations"
-
-
-def _user_independent_keys() -> tuple:
-	# RedisWrapper.hget's per-request cache is keyed by the made key (the site's; some releases
-	# share the merged translations between sites, without it)
-	return (
-		frappe.cache.make_key("doctype_meta"),
-		frappe.cache.make_key(MERGED_TRANSLATIONS),
-		frappe.cache.make_key(MERGED_TRANSLATIONS, shared=True),
-	)
 
 
 def execute(command: Command, arguments: dict, user: str, call=None) -> Outcome:

@@ -17,7 +17,7 @@ from frappe import _
 from frappe.translate import get_user_lang
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot import i18n, permissions
+from whatsapp_chatbot import i18n, permissions, session_user
 from whatsapp_chatbot.executors import local
 from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import catalogue
@@ -113,7 +113,7 @@ class DeskProgress(progress.Progress):
 
 
 def run(name: str) -> None:
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	doc = frappe.get_doc(COMMAND, name, for_update=True)
 	if doc.status != "Queued":
 		return

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_chatbot import session_user
 from whatsapp_chatbot.approvals import offers
 from whatsapp_chatbot.channel import outbox
 
 
 def notify_approvers(workflow_action: str, requested_by: str | None = None) -> None:
 	# bookkeeping as Administrator; each approver's PDF and checks run as that approver
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	frappe.flags.whatsapp_chatbot_send_inline = True
 	try:
 		contacts = offers.notify(workflow_action, requested_by)

@@ -27,7 +27,7 @@ import threading
 import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from whatsapp_chatbot import permissions, pipeline, rows, texts
+from whatsapp_chatbot import permissions, pipeline, rows, session_user, texts
 from whatsapp_chatbot.channel import contacts, handoff, held, inbox, locks, outbox
 from whatsapp_chatbot.channel.graph import GraphError
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
@@ -42,7 +42,7 @@ REFUSAL_INTERVAL_HOURS = 24
 def process_message(message: str) -> None:
 	# Jobs run as the user who enqueued them: Guest, from the webhook. Bookkeeping is done as
 	# Administrator; the interpreter switches to the contact's own user for anything it reads.
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	row = frappe.db.get_value(MESSAGE, message, ["sender_key", "status"], as_dict=True)
 	if not row or row.status not in PENDING:
 		return

@@ -9,7 +9,7 @@ import time
 import frappe
 from frappe.utils import now_datetime
 
-from whatsapp_chatbot import i18n, texts
+from whatsapp_chatbot import i18n, session_user, texts
 from whatsapp_chatbot.channel import contacts, outbox
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.executors import local, remote_long
@@ -22,7 +22,7 @@ COMMAND = "Chatbot Command"
 
 
 def run_long_command(command: str) -> None:
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	doc = frappe.get_doc(COMMAND, command, for_update=True)
 	if doc.status != "Queued":
 		return  # cancelled before it started, or a duplicate job

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_chatbot import session_user
 from whatsapp_chatbot.channel import outbox
 
 
 def send_queued(message: str) -> None:
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	contact = frappe.db.get_value("Chatbot Message", message, "contact")
 	if contact:
 		outbox.drain(contact)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_chatbot import session_user
 from whatsapp_chatbot.subscriptions import due
 
 
 def tick() -> int:
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	return len(due.tick())
 
 
 def run_subscription(subscription: str, due_at: str) -> None:
 	# jobs run as whoever queued them; the run switches to the subscription's User for the command
-	frappe.set_user("Administrator")
+	session_user.switch_user("Administrator")
 	due.run(subscription, due_at)

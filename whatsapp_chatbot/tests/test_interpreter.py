@@ -390,7 +390,7 @@ class TestRunAsUserCache(f.ChatbotTestCase):
 	def test_switching_user_keeps_metas_and_translations_and_forgets_the_rest(self):
 		from frappe.translate import MERGED_TRANSLATION_KEY, get_all_translations
 
-		from whatsapp_chatbot.executors.local import MERGED_TRANSLATIONS, as_user
+		from whatsapp_chatbot.session_user import MERGED_TRANSLATIONS, as_user
 
 		self.assertEqual(MERGED_TRANSLATIONS, MERGED_TRANSLATION_KEY)  # the key Frappe uses
 		user = f.make_chat_user("chatbot-switch@example.com", ("Stock User",))
