@@ -317,8 +317,10 @@ def report(results: dict, answered: int, sent: int, model_calls: int, args) -> N
 		)
 	if args.queries:
 		statements = results["queries"]
+		reads = sum(1 for _seconds, query, _where in statements if query.startswith("redis "))
 		print(
-			f"\nthe last turn's {len(statements)} SQL statements ({sum(s[0] for s in statements) * 1000:.1f} ms):"
+			f"\nthe last turn's {len(statements) - reads} SQL statements and {reads} Redis cache reads "
+			f"(Frappe's, local hits included; {sum(s[0] for s in statements) * 1000:.1f} ms):"
 		)
 		for seconds, query, where in statements:
 			print(f"  {seconds * 1000:6.2f}  {where[:60]:60s} {query}")
