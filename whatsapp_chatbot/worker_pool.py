@@ -12,7 +12,8 @@ that same pool for v15: RQ's WorkerPool with RQ's SimpleWorker, and v16's three 
   middle of whatever it was doing, so the process may hold half-done state); the pool starts a
   fresh worker in its place, as it does for one that was killed;
 - each worker leaves after about 5,000 jobs (with jitter, so they do not all restart at once), so
-  nothing a job leaves behind can grow without bound;
+  nothing a job leaves behind can grow without bound ($WHATSAPP_CHATBOT_WORKER_MAX_JOBS sets another
+  figure);
 - RQ's stop-job command (the Desk's Stop Job on an RQ Job) kills the worker itself, the only
   process running the job: RQ's own would kill the worker's process group, the whole pool.
 
@@ -32,6 +33,22 @@ import signal
 # v16's figures: restart a worker after this many jobs, give or take the jitter
 MAX_JOBS = 5000
 MAX_JOBS_JITTER = 50
+# another figure for an operator who wants workers renewed sooner or later (taken exactly, no jitter)
+MAX_JOBS_VARIABLE = "WHATSAPP_CHATBOT_WORKER_MAX_JOBS"
+
+
+def max_jobs(environ=os.environ) -> int:
+	"""How many jobs a worker runs before it leaves and the pool starts a fresh one."""
+	configured = environ.get(MAX_JOBS_VARIABLE, "").strip()
+	if not configured:
+		return MAX_JOBS + random.randint(0, MAX_JOBS_JITTER)
+	try:
+		value = int(configured)
+	except ValueError:
+		value = 0
+	if value < 1:
+		raise ValueError(f"{MAX_JOBS_VARIABLE} must be a whole number of jobs, 1 or more: {configured!r}")
+	return value
 
 
 def worker_class():
@@ -55,7 +72,7 @@ def _backport():
 			self.push_exc_handler(self.stop_after_timeout)
 
 		def work(self, *args, **kwargs):
-			kwargs["max_jobs"] = MAX_JOBS + random.randint(0, MAX_JOBS_JITTER)
+			kwargs["max_jobs"] = max_jobs()
 			return super().work(*args, **kwargs)
 
 		def stop_after_timeout(self, job, exc_type, exc_value, traceback):
@@ -77,6 +94,7 @@ def start(queue: str | None = None, num_workers: int = 1, quiet: bool = False, b
 
 	from whatsapp_chatbot import preload
 
+	max_jobs()  # a bad WHATSAPP_CHATBOT_WORKER_MAX_JOBS stops the command, not each worker in turn
 	# loaded before the workers fork, so they share these pages (as Frappe's own pool does)
 	preload.pool_parent(with_ours=os.environ.get("WHATSAPP_CHATBOT_PRELOAD") != "0")
 	if getattr(frappe, "_tune_gc", False):

@@ -6,8 +6,10 @@ own process, started as an operator starts it, against the real queue and site.
 - a job past its timeout fails and stops its worker; the pool starts another in its place;
 - the Desk's Stop Job (RQ's stop-job command) ends that worker only: RQ's own would kill the
   worker's whole process group, which is the pool and every worker in it;
+- a worker leaves after its number of jobs (5,000 by default; 3 here) and the pool starts a fresh one;
 - chat turns: two contacts' messages answered once each and in order by two such workers."""
 
+import itertools
 import time
 
 import frappe
@@ -16,6 +18,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.background_jobs import get_redis_conn
 from rq.job import Job
 
+from whatsapp_chatbot import worker_pool
 from whatsapp_chatbot.tests import factories as f
 from whatsapp_chatbot.tests.fake_openai import from_request, say
 from whatsapp_chatbot.tests.processes import Worker, wait_until
@@ -108,6 +111,19 @@ class TestNoForkPool(FrappeTestCase):
 		replacement = self.current_worker()
 		self.assertNotEqual(replacement, worker)
 		self.assertEqual(run("whoami").return_value()["pid"], replacement)
+
+
+class TestNoForkRenewal(FrappeTestCase):
+	def test_a_worker_leaves_after_its_jobs_and_the_pool_starts_a_fresh_one(self):
+		pool = Worker("short", name="no-fork-renewal", pool=1, no_fork=True)
+		pool.env[worker_pool.MAX_JOBS_VARIABLE] = "3"
+		with pool:
+			registered(pool, 1)
+			pids = [run("whoami").return_value()["pid"] for _ in range(7)]
+			self.assertIsNone(pool.process.poll(), "the pool lives on")
+		runs = [len(list(group)) for _, group in itertools.groupby(pids)]
+		self.assertEqual(runs, [3, 3, 1], f"three jobs a worker, then a fresh one: {pids}")
+		self.assertEqual(len(set(pids)), 3, "each worker is a new process")
 
 
 class TestNoForkTurns(f.InterpreterTestCase):
