@@ -10,7 +10,7 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import texts
-from whatsapp_chatbot.channel.inbox import fit_to_columns
+from whatsapp_chatbot.channel.log_rows import fit_to_columns
 from whatsapp_chatbot.interpreter import language
 
 CONTACT = "Chatbot Contact"

@@ -9,15 +9,14 @@ is rolled back alone and logged with Meta's raw text, and its neighbours are sto
 
 from __future__ import annotations
 
-import datetime
 import json
 from dataclasses import dataclass
 
 import frappe
 from frappe.utils import now_datetime
-from frappe.utils.data import convert_utc_to_system_timezone
 
-from whatsapp_chatbot.channel import columns, statuses
+from whatsapp_chatbot.channel import statuses
+from whatsapp_chatbot.channel.log_rows import log_insert, meta_datetime
 from whatsapp_chatbot.channel.payload import InboundMessage, ParsedWebhook, WebhookError
 from whatsapp_chatbot.channel.settings import get_settings
 from whatsapp_chatbot.jobs.queues import turn_queue
@@ -154,51 +153,6 @@ def insert_incoming(message: InboundMessage, ours: str | None = None) -> str | N
 	return doc.name
 
 
-def log_insert(doc) -> bool:
-	"""INSERT through the ORM without the Document lifecycle; False on a duplicate unique key.
-
-	Webhook rows are a log written on Meta's clock: defaults, link checks, doc-event hooks of every
-	installed app and list-update notifications cost about 7 ms a row, more than half the request.
-	Every value is first fitted to its column (the sender shapes most of them), then lengths are
-	still checked, so a value that got past the fitting fails here clearly and not in MariaDB.
-	"""
-	doc.name = doc.name or frappe.generate_hash(length=10)  # the DocTypes name by hash
-	doc.owner = doc.modified_by = frappe.session.user
-	fit_to_columns(doc)
-	doc._validate_length()
-	try:
-		doc.db_insert()
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-		return False
-	return True
-
-
-def fit_to_columns(doc) -> list[str]:
-	"""Fit every field of `doc` to its column (channel/columns); returns the fields that changed."""
-	changed = []
-	for df in doc.meta.fields:
-		value = doc.get(df.fieldname)
-		if value is None or df.fieldtype not in frappe.db.type_map or df.fieldtype == "Check":
-			continue
-		column_type, default_length = frappe.db.type_map[df.fieldtype]
-		max_chars = 0
-		if column_type == "varchar":
-			max_chars = int(df.get("length") or 0) or int(default_length)
-		elif column_type == "int" and int(df.get("length") or 0) > 11:
-			column_type = "bigint"  # Frappe switches to bigint above 11 digits
-		fitted = columns.fit(value, column_type, max_chars)
-		if fitted != value:
-			doc.set(df.fieldname, fitted)
-			changed.append(df.fieldname)
-	return changed
-
-
-def column_chars(doctype: str, fieldname: str) -> int:
-	"""How many characters a varchar field holds (its `length`, else Frappe's default)."""
-	df = frappe.get_meta(doctype).get_field(fieldname)
-	return int(df.get("length") or 0) or int(frappe.db.type_map[df.fieldtype][1])
-
-
 def enqueue_processing(name: str, wamid: str, attempt: str = "0", deduplicate: bool = True) -> None:
 	"""One job per message and attempt: the id comes from the wamid, so a message queued again
 	(the sweep, a hand-over, Re-run) while its job still waits is not queued twice."""
@@ -248,11 +202,3 @@ def log_webhook_error(error: WebhookError) -> None:
 			ensure_ascii=False,
 		),
 	)
-
-
-def meta_datetime(timestamp: int | None):
-	"""Meta's Unix timestamp as a naive datetime in the site's time zone (Frappe's convention)."""
-	if not timestamp:
-		return None
-	utc = datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.timezone.utc)
-	return convert_utc_to_system_timezone(utc).replace(tzinfo=None)

@@ -19,7 +19,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from whatsapp_chatbot import permissions
-from whatsapp_chatbot.channel import contacts, inbox
+from whatsapp_chatbot.channel import contacts, inbox, log_rows
 
 MESSAGE = "Chatbot Message"
 CHANNEL = "Terminal"
@@ -89,7 +89,7 @@ def store(contact, text: str, interactive_id: str | None = None) -> str:
 			"meta_timestamp": now_datetime(),
 		}
 	)
-	inbox.log_insert(doc)
+	log_rows.log_insert(doc)
 	return doc.name
 
 

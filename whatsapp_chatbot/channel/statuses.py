@@ -15,6 +15,7 @@ import json
 import frappe
 
 from whatsapp_chatbot.channel import errors, template_send
+from whatsapp_chatbot.channel.log_rows import column_chars, log_insert, meta_datetime
 from whatsapp_chatbot.channel.payload import StatusUpdate
 from whatsapp_chatbot.realtime import transcript
 
@@ -34,8 +35,6 @@ TIMESTAMP_FIELD = {"Sent": "sent_at", "Delivered": "delivered_at", "Read": "read
 
 def record(update: StatusUpdate) -> str | None:
 	"""Store one status event (once per wamid and status) and apply it if its message is known."""
-	from whatsapp_chatbot.channel.inbox import column_chars, log_insert, meta_datetime
-
 	event_key = f"{update.wamid}:{update.status}"
 	if len(event_key) > column_chars(EVENT, "event_key"):
 		# cut, two statuses of one over-long wamid would share a key: a digest stays one per pair
