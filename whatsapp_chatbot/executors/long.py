@@ -100,7 +100,7 @@ def _table_file(doc, result):
 	rows = (result.data or {}).get("rows") if isinstance(result.data, dict) else None
 	if len(result.text) <= TEXT_FITS or not rows:
 		return None
-	from whatsapp_chatbot.tools.exports import XLSX_MIME, xlsx
+	from whatsapp_chatbot.tools.spreadsheet import XLSX_MIME, xlsx
 
 	columns = list(rows[0].keys())
 	return (

@@ -147,7 +147,7 @@ def as_result(title: str, columns: list[str], rows: list[tuple], capped: bool) -
 		]
 		data["first_rows"] = [dict(zip(columns, row, strict=False)) for row in rows]
 		return Result(f"*{title}* ({counted})\n" + "\n".join(lines), data=data)
-	from whatsapp_chatbot.tools.exports import XLSX_MIME, xlsx
+	from whatsapp_chatbot.tools.spreadsheet import XLSX_MIME, xlsx
 
 	content = xlsx(title, columns, [list(r) for r in rows])
 	return Result(f"*{title}*: {counted}", data=data, attachment=(f"{title}.xlsx", content, XLSX_MIME))
