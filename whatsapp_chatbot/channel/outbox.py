@@ -23,7 +23,17 @@ import frappe
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from whatsapp_chatbot import rows
-from whatsapp_chatbot.channel import alerts, contacts, held, locks, outgoing, standin, statuses, template_send
+from whatsapp_chatbot.channel import (
+	alerts,
+	contacts,
+	held,
+	locks,
+	outgoing,
+	standin,
+	statuses,
+	template_send,
+	uploads,
+)
 from whatsapp_chatbot.channel import template_message as tm
 from whatsapp_chatbot.channel.errors import GraphError, backoff_seconds
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
@@ -332,7 +342,7 @@ def send_one(name: str, settings=None) -> str:
 
 def _upload(client, row) -> str:
 	file = frappe.get_last_doc("File", filters={"attached_to_doctype": MESSAGE, "attached_to_name": row.name})
-	return client.upload_media(file.get_content(), file.file_name, _mime(file.file_name))
+	return uploads.media_id(client, file.get_content(), file.file_name, _mime(file.file_name))
 
 
 def _mime(filename: str) -> str:

@@ -145,6 +145,39 @@ class TestSending(TemplateSendTestCase):
 		document = sent["template"]["components"][0]["parameters"][0]["document"]
 		self.assertEqual(self.graph.media[document["id"]], (PDF, "application/pdf"))
 
+	def test_one_file_for_many_recipients_is_uploaded_once_and_sent_by_its_id(self):
+		template = self.template(ORDER_READY, "Named")
+		run = frappe.generate_hash(length=8)
+		order_pdf = text_pdf([[f"Purchase Order PO-{run}", "MXN 9,900.00"]])
+		other_pdf = text_pdf([[f"Purchase Order PO-{run}-2", "MXN 100.00"]])
+		recipients = [self.contact] + [
+			f.make_contact(
+				f"52155500{n}{int(run, 16) % 10000:04d}",
+				user=f.make_user(f"chatbot-templates-{n}@example.com"),
+				last_inbound_at=add_to_date(now_datetime(), hours=-25),
+			)
+			for n in (1, 2, 3)
+		]
+		for contact in recipients:
+			outbox.queue_template(
+				contact, template, GOOD, document=(f"PO-{run}.pdf", order_pdf, "application/pdf")
+			)
+		outbox.queue_template(
+			self.contact, template, GOOD, document=(f"PO-{run}.pdf", other_pdf, "application/pdf")
+		)
+		frappe.db.commit()
+		f.run_jobs()
+
+		uploads = [r for r in self.graph.requests if r.path.endswith("/media")]
+		self.assertEqual(sorted(r.form["file"][0] for r in uploads), sorted([order_pdf, other_pdf]))
+		ids = [
+			sent["template"]["components"][0]["parameters"][0]["document"]["id"]
+			for sent in self.graph.sent_messages()
+		]
+		self.assertEqual(len(ids), 5)  # every recipient got it (the stand-in knows every id it was sent)
+		self.assertEqual(sorted(self.graph.media[i][0] for i in ids), sorted([order_pdf] * 4 + [other_pdf]))
+		self.assertEqual(len(set(ids)), 2, "one id for each file, whoever it goes to")
+
 	def test_the_same_key_queues_once(self):
 		template = self.template(REMINDER)
 		params = {"body": ["SINV-0007", "3 de junio"]}
