@@ -328,35 +328,9 @@ class Bench:
 		return doc.name
 
 	def draft_order(self):
-		from frappe.utils import add_days
+		from whatsapp_chatbot.tests.erpnext_data import sales_order
 
-		from whatsapp_chatbot.tests.erpnext_data import SELLING_PRICE_LIST, STORES
-
-		anchor = self.facts.anchor
-		doc = self.frappe.get_doc(
-			{
-				"doctype": "Sales Order",
-				"company": self.facts.company,
-				"customer": self.facts.customers[0],
-				"currency": self.facts.currency,
-				"conversion_rate": 1,
-				"selling_price_list": SELLING_PRICE_LIST,
-				"transaction_date": anchor,
-				"delivery_date": add_days(anchor, 7),
-				"set_warehouse": STORES,
-				"items": [
-					{
-						"item_code": "SKU-1",
-						"qty": 1,
-						"rate": 250,
-						"warehouse": STORES,
-						"delivery_date": add_days(anchor, 7),
-					}
-				],
-			}
-		)
-		doc.taxes_and_charges = None
-		doc.set("taxes", [])
+		doc = sales_order(self.facts.anchor, self.facts.customers[0], "SKU-1", qty=1, rate=250)
 		doc.insert()
 		self.frappe.db.commit()
 		self.orders.append(doc.name)

@@ -552,31 +552,42 @@ def _pay(invoice: str, posting_date) -> str:
 
 
 def _make_sales_order(anchor) -> str:
-	delivery_date = add_days(anchor, SALES_ORDER["delivery"])
+	order = SALES_ORDER
 	return _submit_without_taxes(
-		frappe.get_doc(
-			{
-				"doctype": "Sales Order",
-				"company": COMPANY,
-				"customer": SALES_ORDER["customer"],
-				"currency": CURRENCY,
-				"conversion_rate": 1,
-				"selling_price_list": SELLING_PRICE_LIST,
-				"transaction_date": anchor,
-				"delivery_date": delivery_date,
-				"set_warehouse": STORES,
-				"items": [
-					{
-						"item_code": SALES_ORDER["item"],
-						"qty": SALES_ORDER["qty"],
-						"rate": SALES_ORDER["rate"],
-						"warehouse": STORES,
-						"delivery_date": delivery_date,
-					}
-				],
-			}
-		)
+		sales_order(anchor, order["customer"], order["item"], order["qty"], order["rate"], order["delivery"])
 	)
+
+
+def sales_order(anchor, customer: str, item: str, qty: float, rate: float, delivery_days: int = 7, **values):
+	"""A Sales Order of the test company from its stores at the selling price list, not yet saved,
+	with no taxes (the company's country fixtures would add some): the amounts stay as given."""
+	delivery_date = add_days(anchor, delivery_days)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"company": COMPANY,
+			"customer": customer,
+			"currency": CURRENCY,
+			"conversion_rate": 1,
+			"selling_price_list": SELLING_PRICE_LIST,
+			"transaction_date": anchor,
+			"delivery_date": delivery_date,
+			"set_warehouse": STORES,
+			"items": [
+				{
+					"item_code": item,
+					"qty": qty,
+					"rate": rate,
+					"warehouse": STORES,
+					"delivery_date": delivery_date,
+				}
+			],
+			**values,
+		}
+	)
+	doc.taxes_and_charges = None
+	doc.set("taxes", [])
+	return doc
 
 
 def _make_purchase_order(anchor) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import zlib
 
 import frappe
-from frappe.utils import add_days, add_to_date, now_datetime
+from frappe.utils import add_to_date, now_datetime
 
 from whatsapp_chatbot.notifications import fields
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests.erpnext_data import SELLING_PRICE_LIST, STORES, make_erpnext_data
+from whatsapp_chatbot.tests.erpnext_data import make_erpnext_data, sales_order
 
 ROLE = "Sales Manager"
 # a named template with the order's PDF as its document header, as a company would have approved
@@ -148,32 +148,7 @@ class NotificationTestCase(f.ChatbotTestCase):
 
 	def submit_order(self, **values) -> str:
 		"""A real Sales Order of the test company for Acme, submitted (the notifications' event)."""
-		anchor = self.facts.anchor
-		doc = frappe.get_doc(
-			{
-				"doctype": "Sales Order",
-				"company": self.facts.company,
-				"customer": self.facts.customers[0],
-				"currency": self.facts.currency,
-				"conversion_rate": 1,
-				"selling_price_list": SELLING_PRICE_LIST,
-				"transaction_date": anchor,
-				"delivery_date": add_days(anchor, 7),
-				"set_warehouse": STORES,
-				"items": [
-					{
-						"item_code": "SKU-1",
-						"qty": 2,
-						"rate": 250,
-						"warehouse": STORES,
-						"delivery_date": add_days(anchor, 7),
-					}
-				],
-				**values,
-			}
-		)
-		doc.taxes_and_charges = None
-		doc.set("taxes", [])
+		doc = sales_order(self.facts.anchor, self.facts.customers[0], "SKU-1", qty=2, rate=250, **values)
 		doc.insert()
 		self.orders.append(doc.name)
 		doc.submit()
