@@ -58,6 +58,14 @@ def from_request(function) -> Step:
 	return Step(respond=function)
 
 
+def last_user_text(request: dict) -> str:
+	"""What the person said in the turn this model request belongs to."""
+	[content] = [m.get("content") for m in request.get("messages", []) if m.get("role") == "user"][-1:]
+	if isinstance(content, list):
+		return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+	return content or ""
+
+
 def last_tool_result(request: dict) -> str:
 	tools = [m for m in request.get("messages", []) if m.get("role") == "tool"]
 	return tools[-1]["content"] if tools else ""

@@ -20,9 +20,8 @@ from rq.job import Job
 
 from whatsapp_chatbot import worker_pool
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests.fake_openai import from_request, say
+from whatsapp_chatbot.tests.fake_openai import from_request, last_user_text, say
 from whatsapp_chatbot.tests.processes import Worker, wait_until
-from whatsapp_chatbot.tests.test_slow_turns import last_user_text
 from whatsapp_chatbot.tests.test_turn_concurrency import incoming, sent_to
 
 PROBES = "whatsapp_chatbot.tests.job_probes"

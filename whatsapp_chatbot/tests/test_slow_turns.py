@@ -12,19 +12,11 @@ from frappe.utils.background_jobs import get_queue
 
 from whatsapp_chatbot.jobs.sweep import sweep
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests.fake_openai import say
+from whatsapp_chatbot.tests.fake_openai import last_user_text, say
 from whatsapp_chatbot.tests.processes import Worker, wait_until
 
 LOCK_TIMEOUT = 4  # seconds; the first model call takes 10
 MODEL_SECONDS = 10
-
-
-def last_user_text(request: dict) -> str:
-	"""What the person said in the turn this model request belongs to."""
-	[content] = [m.get("content") for m in request.get("messages", []) if m.get("role") == "user"][-1:]
-	if isinstance(content, list):
-		return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
-	return content or ""
 
 
 def app_jobs_running() -> bool:

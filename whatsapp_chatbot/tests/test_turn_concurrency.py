@@ -13,9 +13,8 @@ from rq.job import Job
 
 from whatsapp_chatbot.jobs import process_message as processing
 from whatsapp_chatbot.tests import factories as f
-from whatsapp_chatbot.tests.fake_openai import from_request, say
+from whatsapp_chatbot.tests.fake_openai import from_request, last_user_text, say
 from whatsapp_chatbot.tests.processes import WebServer, Worker, wait_until
-from whatsapp_chatbot.tests.test_slow_turns import last_user_text
 
 LOCK_TIMEOUT = 90  # a job that waited for a busy contact's lock would wait this long
 PATIENCE = 45  # how long the test waits for what should happen at once (well under LOCK_TIMEOUT)
