@@ -45,7 +45,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import re
 import threading
 import time
 from urllib.parse import parse_qs, urlencode

@@ -18,7 +18,7 @@ import requests
 from whatsapp_chatbot.tests import definitions
 from whatsapp_chatbot.tests.factories import InterpreterTestCase
 from whatsapp_chatbot.tests.local_server import LocalServer
-from whatsapp_chatbot.tests.processes import SocketIOServer, WebServer, free_port
+from whatsapp_chatbot.tests.processes import SocketIOServer, WebServer
 from whatsapp_chatbot.tests.remote_users import REMOTE_SITE, on_site, skip_unless_remote
 
 SOCKETIO_PORT = 9000

@@ -18,7 +18,6 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import frappe
-import requests
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.channel import locks

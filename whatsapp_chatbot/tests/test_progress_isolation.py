@@ -4,7 +4,6 @@ fails. Real gunicorn, real RQ workers on `short` and `long`, an admin-defined co
 method) that inserts a ToDo between progress reports (tests/progress_task.py)."""
 
 import frappe
-import requests
 
 from whatsapp_chatbot import texts
 from whatsapp_chatbot.executors import started

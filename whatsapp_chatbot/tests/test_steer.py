@@ -1,8 +1,6 @@
 """Steer: a manager takes over a conversation, replies through the outbox and hands it back; a
 contact asks for a person; the bot's sentences follow the language the contact writes in."""
 
-import time
-
 import frappe
 from frappe.utils import add_to_date, now_datetime
 

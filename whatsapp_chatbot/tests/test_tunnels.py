@@ -14,7 +14,6 @@ import threading
 import time
 
 import frappe
-import pymysql
 import requests
 
 from whatsapp_chatbot.executors import connection_check, tunnels
