@@ -342,7 +342,10 @@ def send_one(name: str, settings=None) -> str:
 
 def _upload(client, row) -> str:
 	file = frappe.get_last_doc("File", filters={"attached_to_doctype": MESSAGE, "attached_to_name": row.name})
-	return uploads.media_id(client, file.get_content(), file.file_name, _mime(file.file_name))
+	content = file.get_content()
+	if isinstance(content, str):  # Frappe hands back as text any file whose bytes decode as UTF-8
+		content = content.encode()
+	return uploads.media_id(client, content, file.file_name, _mime(file.file_name))
 
 
 def _mime(filename: str) -> str:
