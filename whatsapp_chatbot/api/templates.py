@@ -11,6 +11,7 @@ from frappe import _
 from whatsapp_chatbot import permissions
 from whatsapp_chatbot.channel import outbox
 from whatsapp_chatbot.channel import template_message as tm
+from whatsapp_chatbot.files import file_bytes
 from whatsapp_chatbot.message_templates import standard
 
 TEMPLATE = "Chatbot Template"
@@ -119,4 +120,4 @@ def _document(file: str | None) -> tuple[str, bytes, str]:
 	doc.check_permission("read")
 	filename = doc.file_name or "document"
 	mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-	return filename, doc.get_content(), mime
+	return filename, file_bytes(doc), mime

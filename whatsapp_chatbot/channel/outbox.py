@@ -38,6 +38,7 @@ from whatsapp_chatbot.channel import template_message as tm
 from whatsapp_chatbot.channel.errors import GraphError, backoff_seconds
 from whatsapp_chatbot.channel.settings import get_settings, graph_client
 from whatsapp_chatbot.channel.template_send import TemplateNotUsable
+from whatsapp_chatbot.files import file_bytes
 from whatsapp_chatbot.jobs.queues import turn_queue
 
 __all__ = ["TemplateNotUsable", "queue", "queue_document", "queue_template", "queue_text"]
@@ -342,10 +343,7 @@ def send_one(name: str, settings=None) -> str:
 
 def _upload(client, row) -> str:
 	file = frappe.get_last_doc("File", filters={"attached_to_doctype": MESSAGE, "attached_to_name": row.name})
-	content = file.get_content()
-	if isinstance(content, str):  # Frappe hands back as text any file whose bytes decode as UTF-8
-		content = content.encode()
-	return uploads.media_id(client, content, file.file_name, _mime(file.file_name))
+	return uploads.media_id(client, file_bytes(file), file.file_name, _mime(file.file_name))
 
 
 def _mime(filename: str) -> str:

@@ -19,6 +19,7 @@ from frappe.utils import now_datetime
 
 from whatsapp_chatbot import i18n, permissions, session_user
 from whatsapp_chatbot.executors import local
+from whatsapp_chatbot.files import file_bytes
 from whatsapp_chatbot.realtime import progress
 from whatsapp_chatbot.tools import catalogue
 
@@ -84,7 +85,7 @@ def file_of(doc) -> tuple[str, bytes]:
 	if not doc.attachment:
 		frappe.throw(_("{0} has no file").format(doc.name), frappe.DoesNotExistError)
 	file = _file(doc)
-	return file.file_name, file.get_content()
+	return file.file_name, file_bytes(file)
 
 
 def _file(doc):

@@ -14,6 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
+from whatsapp_chatbot.files import file_bytes
 from whatsapp_chatbot.interpreter import media_input
 from whatsapp_chatbot.media import images, pdf, sniff, tokens
 
@@ -168,9 +169,3 @@ def bind(turn, command, arguments: dict) -> tuple[dict, str | None]:
 	if media is None:
 		return arguments, _("No photo or PDF was sent recently: please send it first.")
 	return {**arguments, MEDIA_ARGUMENT: media.message}, None
-
-
-def file_bytes(file) -> bytes:
-	"""A File's content as bytes (Frappe hands back text for files that decode as UTF-8)."""
-	content = file.get_content()
-	return content.encode() if isinstance(content, str) else content

@@ -21,9 +21,9 @@ from frappe.core.doctype.file.exceptions import MaxFileSizeReachedError
 from whatsapp_chatbot.channel.errors import GraphError
 from whatsapp_chatbot.channel.graph import MediaTooLarge, MediaURLRefused
 from whatsapp_chatbot.channel.settings import graph_client
+from whatsapp_chatbot.files import file_bytes
 from whatsapp_chatbot.interpreter.loop import TurnFailed
 from whatsapp_chatbot.media import images, pdf, sniff
-from whatsapp_chatbot.media.current import file_bytes
 from whatsapp_chatbot.media.digest import sha256_matches
 
 MESSAGE = "Chatbot Message"

@@ -13,6 +13,7 @@ import frappe
 from frappe.utils import add_days, getdate, nowdate
 
 from whatsapp_chatbot import texts
+from whatsapp_chatbot.files import file_bytes
 from whatsapp_chatbot.interpreter import media_input
 from whatsapp_chatbot.media import current, images, sniff, tokens
 from whatsapp_chatbot.tests import factories as f
@@ -222,8 +223,8 @@ class TestMediaIn(f.InterpreterTestCase):
 		)
 		self.assertEqual(len(attached), 1, attached)
 		self.assertEqual(attached[0].is_private, 1)
-		copy = current.file_bytes(frappe.get_doc("File", attached[0].name))
-		original = current.file_bytes(source)
+		copy = file_bytes(frappe.get_doc("File", attached[0].name))
+		original = file_bytes(source)
 		kind = sniff.sniff(original)
 		self.assertEqual(sniff.sniff(copy), kind)
 		if kind.category == sniff.PDF:

@@ -13,7 +13,8 @@ from frappe import _
 from frappe.utils import flt
 
 from whatsapp_chatbot import i18n
-from whatsapp_chatbot.media.current import MEDIA_ARGUMENT, file_bytes, media_file
+from whatsapp_chatbot.files import file_bytes
+from whatsapp_chatbot.media.current import MEDIA_ARGUMENT, media_file
 from whatsapp_chatbot.tools import metadata
 from whatsapp_chatbot.tools.errors import CommandError
 from whatsapp_chatbot.tools.registry import REGISTRY, WRITE, Command, Result
